@@ -1,0 +1,78 @@
+# rttrace build.  `make` builds build/rttrace; `make test` runs every test;
+# `make demo` runs the bundled control loop under rttrace; `make deps`
+# installs the Debian packages needed to build and test.
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+OUT := build
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+PYTHON ?= /usr/bin/python3
+VERSION := 0.1.0
+
+BPF_ARCH_DEF := $(if $(filter x86,$(ARCH)),-D__TARGET_ARCH_x86,-D__TARGET_ARCH_$(ARCH))
+CFLAGS ?= -O2 -g -Wall -Wextra -Wno-unused-parameter
+ALL_CFLAGS := $(CFLAGS) -I$(OUT) -Ibpf -Iinclude -Isrc -DRTTRACE_VERSION=\"$(VERSION)\"
+LIBS := -lbpf -lelf -lz -ljson-c -lm
+
+SRCS := src/main.c src/cli.c src/duration.c src/stats.c src/procfs.c \
+	src/tracer.c src/run.c src/report_text.c src/report_json.c src/sysinfo.c
+OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(SRCS))
+WORKLOADS := $(patsubst workloads/%.c,$(OUT)/workloads/%,$(wildcard workloads/*.c))
+
+DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev \
+	pkg-config make gcc
+DEB_TEST := libcmocka-dev bpftrace python3 rt-tests linux-perf libbpf-tools util-linux procps
+
+.PHONY: all deps test unit-test live-test demo clean workloads
+
+all: $(OUT)/rttrace workloads
+
+$(OUT)/rttrace.bpf.o: bpf/rttrace.bpf.c bpf/rttrace.h bpf/hist.h bpf/core_fixes.bpf.h vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+	$(CLANG) -g -O2 -target bpf -mcpu=v3 $(BPF_ARCH_DEF) -Ivmlinux/$(ARCH) -Ibpf -c $< -o $@
+	llvm-strip -g $@
+
+$(OUT)/rttrace.skel.h: $(OUT)/rttrace.bpf.o
+	$(BPFTOOL) gen skeleton $< name rttrace_bpf > $@
+
+$(OUT)/obj/%.o: src/%.c $(OUT)/rttrace.skel.h $(wildcard src/*.h) bpf/rttrace.h bpf/hist.h | $(OUT)/obj
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUT)/rttrace: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+workloads: $(WORKLOADS)
+
+$(OUT)/workloads/%: workloads/%.c $(wildcard workloads/*.h) | $(OUT)/workloads
+	$(CC) -O2 -Wall -Wextra -pthread -o $@ $< -lm
+
+$(OUT) $(OUT)/obj $(OUT)/workloads $(OUT)/tests:
+	mkdir -p $@
+
+# ---- tests ------------------------------------------------------------------
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
+UNIT_LIB_SRCS := src/cli.c src/duration.c src/stats.c src/report_json.c src/procfs.c src/sysinfo.c
+
+$(OUT)/tests/%: tests/unit/%.c $(UNIT_LIB_SRCS) $(OUT)/rttrace.skel.h | $(OUT)/tests
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(UNIT_LIB_SRCS) -lcmocka -ljson-c -lm
+
+unit-test: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+live-test: all
+	$(PYTHON) tests/live/run_tests.py
+
+test: unit-test live-test
+
+demo: deps-if-missing all
+	./tests/demo.sh
+
+deps:
+	./tests/install_deps.sh $(DEB_BUILD) $(DEB_TEST)
+
+deps-if-missing:
+	@command -v $(BPFTOOL) >/dev/null && command -v $(CLANG) >/dev/null && \
+	  test -f /usr/include/bpf/libbpf.h && test -f /usr/include/json-c/json.h || \
+	  ./tests/install_deps.sh $(DEB_BUILD) $(DEB_TEST)
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Command line of `rttrace run`: argp, as libbpf-tools do. */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "duration.h"
+#include "version.h"
+
+const char *rt_metric_names[RT_NR_METRICS] = { "latency", "response", "relief", "irq" };
+
+enum {
+	OPT_SLO_LATENCY = 0x100,
+	OPT_SLO_RESPONSE,
+	OPT_SLO_RELIEF,
+	OPT_FORMAT,
+	OPT_FAIL,
+	OPT_MAX_TASKS,
+	OPT_BACKEND,
+};
+
+static const char run_doc[] =
+"Measure schedule-in latency, response time and control-loop relief time\n"
+"of real-time tasks, with SLO bounds and violation counts.\n"
+"\n"
+"  latency   wakeup of a sleeping task -> it runs on a CPU\n"
+"  response  that wakeup -> the task's next voluntary sleep\n"
+"  relief    wakeup out of a timer sleep (nanosleep, clock_nanosleep)\n"
+"            -> the next timer sleep: one control-loop iteration\n"
+"\n"
+"The report is printed on Ctrl-C/SIGTERM, after -d, or when every tracked\n"
+"task has exited.  Durations take a unit: ns, us, ms, s (e.g. 250us).\n"
+"\n"
+"EXAMPLES:\n"
+"  rttrace run -p 1234                    # one thread, until Ctrl-C\n"
+"  rttrace run -t 1234 -d 10s             # every thread of process 1234\n"
+"  rttrace run -p 1234,1240 --slo-latency 100us --slo-relief 1234=2ms\n"
+"  rttrace run -d 5s -j report.json -- ./control_loop --period 10ms\n"
+"  rttrace run -t 1234 -d 60s --slo-latency 200us --fail-on-violation\n"
+"\n"
+"EXIT STATUS: 0 ok, 1 runtime failure, 2 bad usage, 3 an SLO was violated\n"
+"(with --fail-on-violation).\n"
+"\v"
+"OPTIONS:";
+
+static const char run_args_doc[] = "[-- COMMAND [ARGS...]]";
+
+static const struct argp_option run_options[] = {
+	{ "pid", 'p', "TID[,TID...]", 0, "Track these threads (kernel TIDs)", 0 },
+	{ "tgid", 't', "PID[,PID...]", 0, "Track every thread of these processes, including threads created later", 0 },
+	{ "duration", 'd', "DURATION", 0, "Stop after DURATION (bare number: seconds)", 0 },
+	{ "slo-latency", OPT_SLO_LATENCY, "D|ID=D", 0, "Latency bound for every task, or for TID/PID ID (repeatable)", 1 },
+	{ "slo-response", OPT_SLO_RESPONSE, "D|ID=D", 0, "Response-time bound", 1 },
+	{ "slo-relief", OPT_SLO_RELIEF, "D|ID=D", 0, "Relief-time bound", 1 },
+	{ "fail-on-violation", OPT_FAIL, 0, 0, "Exit with status 3 if any SLO was violated", 1 },
+	{ "json", 'j', "FILE|-", 0, "Also write the report as JSON to FILE (- for stdout)", 2 },
+	{ "format", OPT_FORMAT, "text|seed", 0, "Text report style; seed prints the old module's lines", 2 },
+	{ "max-tasks", OPT_MAX_TASKS, "N", 0, "Room for N tracked tasks (default: targets + 64 for -t/COMMAND)", 3 },
+	{ "backend", OPT_BACKEND, "auto|tp_btf|raw_tp", 0, "Force the probe/storage backend (for testing)", 3 },
+	{ "verbose", 'v', 0, 0, "Print libbpf debug output and the chosen kernel features", 3 },
+	{ 0 },
+};
+
+static void die_usage(struct argp_state *state, const char *fmt, const char *arg,
+		      const char *why)
+{
+	fprintf(stderr, "rttrace: ");
+	fprintf(stderr, fmt, arg);
+	if (why)
+		fprintf(stderr, ": %s", why);
+	fprintf(stderr, "\n");
+	(void)state;
+	exit(RT_EXIT_USAGE);
+}
+
+int rt_parse_id_list(const char *s, uint32_t **ids, int *n, const char **why)
+{
+	char *dup = strdup(s), *tok, *save = NULL, *end;
+	long v;
+
+	if (!dup) {
+		*why = "out of memory";
+		return -1;
+	}
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		errno = 0;
+		v = strtol(tok, &end, 10);
+		if (errno || *end || end == tok || v <= 0 || v > INT_MAX) {
+			*why = "expected positive numeric ids separated by commas";
+			free(dup);
+			return -1;
+		}
+		*ids = realloc(*ids, (*n + 1) * sizeof(**ids));
+		(*ids)[(*n)++] = (uint32_t)v;
+	}
+	free(dup);
+	if (!*n) {
+		*why = "empty list";
+		return -1;
+	}
+	return 0;
+}
+
+int rt_parse_slo_arg(const char *s, uint32_t *id, uint64_t *ns, const char **why)
+{
+	const char *eq = strchr(s, '=');
+	char *end;
+	long v;
+
+	*id = 0;
+	if (eq) {
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno || end != eq || v <= 0 || v > INT_MAX) {
+			*why = "expected DURATION or ID=DURATION";
+			return -1;
+		}
+		*id = (uint32_t)v;
+		s = eq + 1;
+	}
+	return rt_parse_duration(s, 0, ns, why);
+}
+
+static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
+{
+	struct rt_opts *o = state->input;
+	const char *why = NULL;
+	uint32_t id;
+	uint64_t ns;
+	int metric;
+	long v;
+	char *end;
+
+	switch (key) {
+	case 'p':
+		if (rt_parse_id_list(arg, &o->tids, &o->ntids, &why))
+			die_usage(state, "bad -p '%s'", arg, why);
+		break;
+	case 't':
+		if (rt_parse_id_list(arg, &o->tgids, &o->ntgids, &why))
+			die_usage(state, "bad -t '%s'", arg, why);
+		break;
+	case 'd':
+		if (rt_parse_duration(arg, RT_DUR_BARE_SECONDS, &o->duration_ns, &why))
+			die_usage(state, "bad duration '%s'", arg, why);
+		if (!o->duration_ns)
+			die_usage(state, "bad duration '%s'", arg, "must be greater than 0");
+		break;
+	case OPT_SLO_LATENCY:
+	case OPT_SLO_RESPONSE:
+	case OPT_SLO_RELIEF:
+		metric = key == OPT_SLO_LATENCY ? RT_LATENCY :
+			 key == OPT_SLO_RESPONSE ? RT_RESPONSE : RT_RELIEF;
+		if (rt_parse_slo_arg(arg, &id, &ns, &why))
+			die_usage(state, "bad SLO bound '%s'", arg, why);
+		if (!id) {
+			o->slo_default[metric] = ns;
+		} else {
+			o->slos = realloc(o->slos, (o->nslos + 1) * sizeof(*o->slos));
+			o->slos[o->nslos++] = (struct rt_slo_override){ id, metric, ns };
+		}
+		break;
+	case 'j':
+		o->json_path = arg;
+		break;
+	case OPT_FORMAT:
+		if (!strcmp(arg, "text"))
+			o->format = RT_FMT_TEXT;
+		else if (!strcmp(arg, "seed"))
+			o->format = RT_FMT_SEED;
+		else
+			die_usage(state, "bad --format '%s'", arg, "use text or seed");
+		break;
+	case OPT_FAIL:
+		o->fail_on_violation = true;
+		break;
+	case OPT_MAX_TASKS:
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v <= 0 || v > 1 << 20)
+			die_usage(state, "bad --max-tasks '%s'", arg, "expected 1..1048576");
+		o->max_tasks = (int)v;
+		break;
+	case OPT_BACKEND:
+		if (!strcmp(arg, "auto"))
+			o->backend = RT_BACKEND_AUTO;
+		else if (!strcmp(arg, "tp_btf"))
+			o->backend = RT_BACKEND_TP_BTF;
+		else if (!strcmp(arg, "raw_tp"))
+			o->backend = RT_BACKEND_RAW_TP;
+		else
+			die_usage(state, "bad --backend '%s'", arg, "use auto, tp_btf or raw_tp");
+		break;
+	case 'v':
+		o->verbose++;
+		break;
+	case ARGP_KEY_ARGS:
+		o->command = state->argv + state->next;
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_END:
+		if (!o->ntids && !o->ntgids && !o->command)
+			die_usage(state, "%s", "nothing to trace",
+				  "give -p TID, -t PID or -- COMMAND (see rttrace run --help)");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+void rt_parse_run_args(int argc, char **argv, struct rt_opts *o)
+{
+	static const struct argp argp = {
+		.options = run_options,
+		.parser = parse_run_arg,
+		.args_doc = run_args_doc,
+		.doc = run_doc,
+	};
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < RT_NR_METRICS; i++)
+		o->slo_default[i] = RT_SLO_UNSET;
+	/* Unknown options and extra arguments exit 2 through argp_error (64 is
+	 * argp's default; we make it the documented usage code). */
+	argp_err_exit_status = RT_EXIT_USAGE;
+	argp_parse(&argp, argc, argv, ARGP_IN_ORDER * 0, NULL, o);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef RTTRACE_CLI_H
+#define RTTRACE_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "rttrace.h"
+
+/* Exit codes: the contract scripts rely on. */
+#define RT_EXIT_OK 0
+#define RT_EXIT_RUNTIME 1
+#define RT_EXIT_USAGE 2
+#define RT_EXIT_VIOLATION 3
+
+enum rt_format { RT_FMT_TEXT, RT_FMT_SEED };
+enum rt_backend { RT_BACKEND_AUTO, RT_BACKEND_TP_BTF, RT_BACKEND_RAW_TP };
+
+struct rt_slo_override {
+	uint32_t id; /* TID, or TGID of a -t process */
+	int metric;
+	uint64_t ns;
+};
+
+struct rt_opts {
+	uint32_t *tids;
+	int ntids;
+	uint32_t *tgids;
+	int ntgids;
+	uint64_t duration_ns; /* 0: until Ctrl-C or every task exited */
+	uint64_t slo_default[RT_NR_METRICS];
+	struct rt_slo_override *slos;
+	int nslos;
+	const char *json_path;
+	enum rt_format format;
+	enum rt_backend backend;
+	bool fail_on_violation;
+	int verbose;
+	int max_tasks; /* 0: sized from the targets */
+	char **command; /* -- COMMAND [ARGS...], NULL-terminated */
+};
+
+/* Parse `rttrace run ...` (argv[0] is "run").  Exits with RT_EXIT_USAGE and
+ * one line on stderr on bad input. */
+void rt_parse_run_args(int argc, char **argv, struct rt_opts *o);
+
+/* Parse a comma-separated list of positive ids; -1 on bad input. */
+int rt_parse_id_list(const char *s, uint32_t **ids, int *n, const char **why);
+
+/* Parse "D" or "ID=D" for --slo-*; -1 on bad input. */
+int rt_parse_slo_arg(const char *s, uint32_t *id, uint64_t *ns, const char **why);
+
+extern const char *rt_metric_names[RT_NR_METRICS];
+
+#endif

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rttrace: per-task real-time latency, response and relief times with SLOs,
+ * from eBPF programs on the scheduler tracepoints.  Modes are subcommands,
+ * as in rtla.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "run.h"
+#include "version.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: rttrace COMMAND [OPTIONS]\n"
+		"\n"
+		"Tell whether real-time tasks meet their latency bounds, with almost no\n"
+		"disturbance.\n"
+		"\n"
+		"Commands:\n"
+		"  run       trace tasks (-p TID, -t PID or -- COMMAND) and report\n"
+		"\n"
+		"  rttrace run --help     options and examples\n"
+		"  rttrace --version      print the version\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return RT_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("rttrace %s\n", RTTRACE_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "run"))
+	{
+		argv[1] = "rttrace run"; /* argp names the program in its messages */
+		return rt_cmd_run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "rttrace: unknown command '%s' (try rttrace --help)\n", argv[1]);
+	return RT_EXIT_USAGE;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef RTTRACE_REPORT_H
+#define RTTRACE_REPORT_H
+
+#include <stdio.h>
+#include <stdint.h>
+#include "cli.h"
+#include "rttrace.h"
+#include "tracer.h"
+
+/* Everything a report needs, copied out of the kernel after the session. */
+struct rt_report {
+	const struct rt_opts *opts;
+	const struct rt_features *feat;
+	uint64_t start_ns, end_ns;
+	uint64_t lost_events;      /* samples or tasks the kernel side dropped */
+	struct rt_counters counters;
+	struct rt_slot *tasks;     /* valid slots, in pick-up order */
+	int ntasks;
+};
+
+/* System facts for the report header. */
+struct rt_sysinfo {
+	char kernel[128];
+	char machine[65];
+	char preempt_model[32];
+	int cpus;
+};
+void rt_sysinfo_read(struct rt_sysinfo *si);
+
+void rt_report_text(FILE *f, const struct rt_report *r);
+void rt_report_seed(FILE *f, const struct rt_report *r);
+/* Returns 0, or -1 after printing why. */
+int rt_report_json(const char *path, const struct rt_report *r);
+
+/* Copy comm into out as valid UTF-8 (invalid bytes become U+FFFD). */
+void rt_comm_utf8(const char *comm, size_t len, char *out, size_t outlen);
+
+#endif

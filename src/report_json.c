@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/* JSON report (schema documented in README.md), written with json-c. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "procfs.h"
+#include "report.h"
+#include "stats.h"
+#include "version.h"
+
+void rt_comm_utf8(const char *comm, size_t len, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)comm;
+	size_t i = 0, o = 0, n, k;
+
+	while (i < len && p[i] && o + 4 < outlen) {
+		unsigned char c = p[i];
+
+		n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 :
+		    (c & 0xF8) == 0xF0 ? 4 : 0;
+		if (n == 2 && c < 0xC2)
+			n = 0; /* overlong */
+		for (k = 1; n && k < n; k++)
+			if (i + k >= len || (p[i + k] & 0xC0) != 0x80)
+				n = 0;
+		if (!n) {
+			out[o++] = (char)0xEF; /* U+FFFD */
+			out[o++] = (char)0xBF;
+			out[o++] = (char)0xBD;
+			i++;
+			continue;
+		}
+		memcpy(out + o, p + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = 0;
+}
+
+static json_object *ns_or_null(uint64_t v, bool have)
+{
+	return have ? json_object_new_int64((int64_t)v) : NULL;
+}
+
+static json_object *metric_json(const struct rt_slot *s, int m)
+{
+	const struct rt_metric_stats *ms = &s->m[m];
+	const __u32 *h = s->hist[m];
+	bool have = ms->count > 0;
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)ms->count));
+	json_object_object_add(o, "min_ns", ns_or_null(ms->min_ns, have));
+	json_object_object_add(o, "mean_ns", ns_or_null(rt_mean(ms), have));
+	json_object_object_add(o, "p50_ns", ns_or_null(rt_percentile(ms, h, 0.50), have));
+	json_object_object_add(o, "p90_ns", ns_or_null(rt_percentile(ms, h, 0.90), have));
+	json_object_object_add(o, "p99_ns", ns_or_null(rt_percentile(ms, h, 0.99), have));
+	json_object_object_add(o, "p999_ns", ns_or_null(rt_percentile(ms, h, 0.999), have));
+	json_object_object_add(o, "max_ns", ns_or_null(ms->max_ns, have));
+	json_object_object_add(o, "max_start_ns", ns_or_null(ms->max_start_ns, have));
+	json_object_object_add(o, "max_end_ns", ns_or_null(ms->max_end_ns, have));
+	json_object_object_add(o, "slo_ns", ns_or_null(ms->slo_ns, ms->slo_ns != RT_SLO_UNSET));
+	json_object_object_add(o, "violations", json_object_new_int64((int64_t)ms->violations));
+	return o;
+}
+
+static json_object *task_json(const struct rt_slot *s)
+{
+	json_object *o = json_object_new_object(), *ms = json_object_new_object();
+	char comm[64];
+	int m;
+
+	rt_comm_utf8(s->comm, sizeof(s->comm), comm, sizeof(comm));
+	json_object_object_add(o, "pid", json_object_new_int64(s->tid));
+	json_object_object_add(o, "tgid", json_object_new_int64(s->tgid));
+	json_object_object_add(o, "comm", json_object_new_string(comm));
+	json_object_object_add(o, "policy", json_object_new_string(rt_policy_name(s->policy)));
+	json_object_object_add(o, "rt_priority", json_object_new_int(s->rt_priority));
+	json_object_object_add(o, "exited", json_object_new_boolean(!!(s->flags & RT_SLOT_EXITED)));
+	for (m = 0; m < RT_IRQ; m++)
+		json_object_object_add(ms, rt_metric_names[m], metric_json(s, m));
+	json_object_object_add(o, "metrics", ms);
+	return o;
+}
+
+int rt_report_json(const char *path, const struct rt_report *r)
+{
+	json_object *root = json_object_new_object(), *sys = json_object_new_object();
+	json_object *sess = json_object_new_object(), *tasks = json_object_new_array();
+	struct rt_sysinfo si;
+	const char *text;
+	FILE *f;
+	int i, err = 0;
+
+	rt_sysinfo_read(&si);
+	json_object_object_add(root, "schema_version", json_object_new_int(1));
+	json_object_object_add(root, "rttrace_version", json_object_new_string(RTTRACE_VERSION));
+	json_object_object_add(sys, "kernel", json_object_new_string(si.kernel));
+	json_object_object_add(sys, "machine", json_object_new_string(si.machine));
+	json_object_object_add(sys, "preempt_model", json_object_new_string(si.preempt_model));
+	json_object_object_add(sys, "cpus", json_object_new_int(si.cpus));
+	json_object_object_add(sys, "backend", json_object_new_string(r->feat->tp_btf ? "tp_btf" : "raw_tp"));
+	json_object_object_add(sys, "relief_supported", json_object_new_boolean(r->feat->timer_detect));
+	json_object_object_add(root, "system", sys);
+	json_object_object_add(sess, "start_ns", json_object_new_int64((int64_t)r->start_ns));
+	json_object_object_add(sess, "end_ns", json_object_new_int64((int64_t)r->end_ns));
+	json_object_object_add(sess, "lost_events", json_object_new_int64((int64_t)r->lost_events));
+	json_object_object_add(sess, "tasks_dropped", json_object_new_int64(
+		(int64_t)(r->counters.slots_full + r->counters.storage_failed)));
+	json_object_object_add(root, "session", sess);
+	for (i = 0; i < r->ntasks; i++)
+		json_object_array_add(tasks, task_json(&r->tasks[i]));
+	json_object_object_add(root, "tasks", tasks);
+
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+						    JSON_C_TO_STRING_NOSLASHESCAPE);
+	f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	if (!f) {
+		fprintf(stderr, "rttrace: cannot write JSON report to %s: %s\n", path, strerror(errno));
+		err = -1;
+	} else {
+		fprintf(f, "%s\n", text);
+		if (f != stdout && fclose(f)) {
+			fprintf(stderr, "rttrace: cannot write JSON report to %s: %s\n", path, strerror(errno));
+			err = -1;
+		}
+		if (f == stdout)
+			fflush(stdout);
+	}
+	json_object_put(root);
+	return err;
+}

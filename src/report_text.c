@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Human report, and the seed module's report lines (--format seed). */
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include "duration.h"
+#include "procfs.h"
+#include "report.h"
+#include "stats.h"
+
+static const char *cell(uint64_t ns, bool have, char *buf, int len)
+{
+	if (!have)
+		return "-";
+	return rt_fmt_duration(ns, buf, len);
+}
+
+static void print_metric(FILE *f, const struct rt_slot *s, int m)
+{
+	const struct rt_metric_stats *ms = &s->m[m];
+	const __u32 *h = s->hist[m];
+	bool have = ms->count > 0;
+	char b[8][32];
+
+	fprintf(f, "  %-9s %8" PRIu64 " %10s %10s %10s %10s %10s %10s %10s",
+		rt_metric_names[m], (uint64_t)ms->count,
+		cell(ms->min_ns, have, b[0], 32), cell(rt_mean(ms), have, b[1], 32),
+		cell(rt_percentile(ms, h, 0.50), have, b[2], 32),
+		cell(rt_percentile(ms, h, 0.99), have, b[3], 32),
+		cell(rt_percentile(ms, h, 0.999), have, b[4], 32),
+		cell(ms->max_ns, have, b[5], 32),
+		cell(ms->slo_ns, ms->slo_ns != RT_SLO_UNSET, b[6], 32));
+	if (ms->slo_ns != RT_SLO_UNSET)
+		fprintf(f, " %10" PRIu64 "%s", (uint64_t)ms->violations,
+			ms->violations ? "  VIOLATED" : "");
+	else
+		fprintf(f, " %10s", "-");
+	fprintf(f, "\n");
+}
+
+static void print_task(FILE *f, const struct rt_slot *s)
+{
+	char comm[64];
+	int m;
+
+	rt_comm_utf8(s->comm, sizeof(s->comm), comm, sizeof(comm));
+	fprintf(f, "TID %u %s (process %u)  %s", s->tid, comm, s->tgid,
+		rt_policy_name(s->policy));
+	if (s->policy == 1 || s->policy == 2)
+		fprintf(f, " %d", s->rt_priority);
+	fprintf(f, "%s\n", (s->flags & RT_SLOT_EXITED) ? "  [exited]" : "");
+	fprintf(f, "  %-9s %8s %10s %10s %10s %10s %10s %10s %10s %10s\n", "metric",
+		"count", "min", "mean", "p50", "p99", "p99.9", "max", "SLO", "violations");
+	for (m = 0; m < RT_IRQ; m++)
+		print_metric(f, s, m);
+}
+
+void rt_report_text(FILE *f, const struct rt_report *r)
+{
+	struct rt_sysinfo si;
+	char d[32];
+	int i;
+
+	rt_sysinfo_read(&si);
+	fprintf(f, "rttrace report: %s session, kernel %s %s (%s), %d CPUs, backend %s\n",
+		rt_fmt_duration(r->end_ns - r->start_ns, d, sizeof(d)), si.kernel,
+		si.machine, si.preempt_model, si.cpus,
+		r->feat->tp_btf ? "tp_btf" : "raw_tp");
+	if (!r->feat->timer_detect)
+		fprintf(f, "note: this kernel lacks bpf_task_pt_regs(); relief time is not measured\n");
+	if (r->lost_events)
+		fprintf(f, "warning: %" PRIu64 " tasks were not tracked (see above)\n",
+			r->lost_events);
+	if (!r->ntasks)
+		fprintf(f, "no tasks were tracked\n");
+	for (i = 0; i < r->ntasks; i++) {
+		fprintf(f, "\n");
+		print_task(f, &r->tasks[i]);
+	}
+}
+
+static long long seed_min(const struct rt_metric_stats *ms)
+{
+	return ms->count ? (long long)ms->min_ns : LLONG_MAX;
+}
+
+static void seed_bound(FILE *f, const char *name, const struct rt_metric_stats *ms)
+{
+	if (ms->slo_ns != RT_SLO_UNSET)
+		fprintf(f, "  %sBound=%llu, Violations=%llu\n", name,
+			(unsigned long long)ms->slo_ns, (unsigned long long)ms->violations);
+}
+
+void rt_report_seed(FILE *f, const struct rt_report *r)
+{
+	int i;
+
+	for (i = 0; i < r->ntasks; i++) {
+		const struct rt_slot *s = &r->tasks[i];
+		char comm[16];
+
+		memcpy(comm, s->comm, 15);
+		comm[15] = 0;
+		if (!strncmp(comm, "irq/", 4)) {
+			fprintf(f, "IRQ %s (PID=%u):\n", comm, s->tid);
+			fprintf(f, "  service_time_min/max (wake->first sleep): %lld / %llu ns\n",
+				seed_min(&s->m[RT_RESPONSE]), (unsigned long long)s->m[RT_RESPONSE].max_ns);
+			fprintf(f, "  latency_min/max (wake->first run): %lld / %llu ns\n",
+				seed_min(&s->m[RT_LATENCY]), (unsigned long long)s->m[RT_LATENCY].max_ns);
+			fprintf(f, "  per interrupt bottom half handling time (single iteration): %lld / %llu ns\n",
+				seed_min(&s->m[RT_IRQ]), (unsigned long long)s->m[RT_IRQ].max_ns);
+		} else {
+			fprintf(f, "jerry_rt_module: PID=%u, Name=%s, minLat=%lld, maxLat=%llu,\n",
+				s->tid, comm, seed_min(&s->m[RT_LATENCY]),
+				(unsigned long long)s->m[RT_LATENCY].max_ns);
+			fprintf(f, "minResponseTimeVoluntarySleepAllTypes=%lld, maxResponseTimeVoluntarySleepAllTypes=%llu, \n",
+				seed_min(&s->m[RT_RESPONSE]), (unsigned long long)s->m[RT_RESPONSE].max_ns);
+			fprintf(f, "minResponseTimeVoluntarySleepReliefBased=%lld, maxResponseTimeVoluntarySleepReliefBased=%llu\n",
+				seed_min(&s->m[RT_RELIEF]), (unsigned long long)s->m[RT_RELIEF].max_ns);
+		}
+		seed_bound(f, "Latency", &s->m[RT_LATENCY]);
+		seed_bound(f, "Response", &s->m[RT_RESPONSE]);
+		if (strncmp(comm, "irq/", 4))
+			seed_bound(f, "ResponseRelief", &s->m[RT_RELIEF]);
+		else
+			seed_bound(f, "IRQHandling", &s->m[RT_IRQ]);
+	}
+}

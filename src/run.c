@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `rttrace run`: resolve targets, trace until told to stop, report. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "procfs.h"
+#include "report.h"
+#include "run.h"
+#include "tracer.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* Headroom for threads created after start (-t, -- COMMAND). */
+#define RT_THREAD_HEADROOM 64
+
+struct run_ctx {
+	struct rt_opts o;
+	struct rt_tracer tr;
+	pid_t child;
+	int child_status;
+	bool child_reaped;
+	int go_pipe[2];
+	bool tracks_groups;
+};
+
+static int resolve_targets(struct run_ctx *c, int *ntasks)
+{
+	struct rt_proc_task pt;
+	int i;
+
+	*ntasks = 0;
+	for (i = 0; i < c->o.ntids; i++) {
+		if (rt_proc_task(c->o.tids[i], &pt)) {
+			fprintf(stderr, "rttrace: no such thread: TID %u (it does not exist or has exited)\n",
+				c->o.tids[i]);
+			return RT_EXIT_USAGE;
+		}
+		(*ntasks)++;
+	}
+	for (i = 0; i < c->o.ntgids; i++) {
+		uint32_t *tids = NULL;
+		int n = 0;
+
+		if (rt_proc_task(c->o.tgids[i], &pt) || rt_proc_threads(c->o.tgids[i], &tids, &n)) {
+			fprintf(stderr, "rttrace: no such process: PID %u (it does not exist or has exited)\n",
+				c->o.tgids[i]);
+			return RT_EXIT_USAGE;
+		}
+		free(tids);
+		if (pt.tgid != c->o.tgids[i]) {
+			fprintf(stderr, "rttrace: %u is a thread of process %u: use -p %u for that thread or -t %u for the process\n",
+				c->o.tgids[i], pt.tgid, c->o.tgids[i], pt.tgid);
+			return RT_EXIT_USAGE;
+		}
+		*ntasks += n;
+	}
+	return 0;
+}
+
+/* Fork the command stopped before exec, so its first instruction is traced. */
+static int spawn_command(struct run_ctx *c)
+{
+	char b;
+
+	if (pipe2(c->go_pipe, O_CLOEXEC)) {
+		fprintf(stderr, "rttrace: pipe: %s\n", strerror(errno));
+		return RT_EXIT_RUNTIME;
+	}
+	c->child = fork();
+	if (c->child < 0) {
+		fprintf(stderr, "rttrace: fork: %s\n", strerror(errno));
+		return RT_EXIT_RUNTIME;
+	}
+	if (c->child == 0) {
+		close(c->go_pipe[1]);
+		if (read(c->go_pipe[0], &b, 1) != 1)
+			_exit(126); /* rttrace failed before starting us */
+		execvp(c->o.command[0], c->o.command);
+		fprintf(stderr, "rttrace: cannot run '%s': %s\n", c->o.command[0], strerror(errno));
+		_exit(127);
+	}
+	close(c->go_pipe[0]);
+	return 0;
+}
+
+static int add_targets(struct run_ctx *c)
+{
+	struct rt_proc_task pt;
+	int i, j, err;
+
+	for (i = 0; i < c->o.ntgids; i++) {
+		uint32_t *tids = NULL;
+		int n = 0;
+
+		/* Register the group first, then list its threads: a thread born
+		 * in between is picked up at fork (and skipped here). */
+		if (rt_tracer_track_tgid(&c->tr, c->o.tgids[i])) {
+			fprintf(stderr, "rttrace: too many processes to track (at most 64)\n");
+			return RT_EXIT_USAGE;
+		}
+		rt_proc_threads(c->o.tgids[i], &tids, &n);
+		for (j = 0; j < n; j++) {
+			if (rt_proc_task(tids[j], &pt))
+				continue; /* exited meanwhile */
+			err = rt_tracer_add_task(&c->tr, &pt);
+			if (err && err != -ENOSPC) {
+				fprintf(stderr, "rttrace: cannot track TID %u: %s\n", tids[j], strerror(-err));
+				free(tids);
+				return RT_EXIT_RUNTIME;
+			}
+		}
+		free(tids);
+	}
+	for (i = 0; i < c->o.ntids; i++) {
+		if (rt_proc_task(c->o.tids[i], &pt)) {
+			/* Gone between the check and now: keep an (exited) entry. */
+			memset(&pt, 0, sizeof(pt));
+			pt.tid = pt.tgid = c->o.tids[i];
+			snprintf(pt.comm, sizeof(pt.comm), "<exited>");
+		}
+		err = rt_tracer_add_task(&c->tr, &pt);
+		if (err && err != -ENOSPC) {
+			fprintf(stderr, "rttrace: cannot track TID %u: %s\n", c->o.tids[i], strerror(-err));
+			return RT_EXIT_RUNTIME;
+		}
+	}
+	if (c->child > 0) {
+		if (rt_tracer_track_tgid(&c->tr, (uint32_t)c->child)) {
+			fprintf(stderr, "rttrace: cannot track the command\n");
+			return RT_EXIT_RUNTIME;
+		}
+		rt_proc_task((uint32_t)c->child, &pt);
+		rt_tracer_add_task(&c->tr, &pt);
+	}
+	return 0;
+}
+
+/* Mark tasks that are gone (including ones never seen by the BPF side);
+ * true when nothing tracked is left alive. */
+static bool all_exited(struct run_ctx *c)
+{
+	uint32_t i, n = rt_tracer_nslots(&c->tr);
+	bool all = true;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		struct rt_slot *s = &c->tr.slots[i];
+		uint32_t flags = __atomic_load_n(&s->flags, __ATOMIC_ACQUIRE);
+
+		if (!(flags & RT_SLOT_VALID) || (flags & RT_SLOT_EXITED))
+			continue;
+		if (rt_proc_alive(s->tgid, s->tid)) {
+			all = false;
+			continue;
+		}
+		s->exit_ns = rt_now_ns();
+		__atomic_fetch_or(&s->flags, RT_SLOT_EXITED, __ATOMIC_SEQ_CST);
+	}
+	/* A tracked process that is still alive may create more threads. */
+	for (k = 0; k < c->o.ntgids && all; k++)
+		if (rt_proc_alive(c->o.tgids[k], c->o.tgids[k]))
+			all = false;
+	if (c->child > 0 && !c->child_reaped)
+		all = false;
+	return all;
+}
+
+static void reap_child(struct run_ctx *c, bool wait)
+{
+	if (c->child <= 0 || c->child_reaped)
+		return;
+	if (waitpid(c->child, &c->child_status, wait ? 0 : WNOHANG) == c->child)
+		c->child_reaped = true;
+}
+
+static void trace_loop(struct run_ctx *c, uint64_t start_ns)
+{
+	struct timespec tick = { 0, 50 * 1000 * 1000 };
+
+	while (!stop_signal) {
+		nanosleep(&tick, NULL);
+		reap_child(c, false);
+		if (c->o.duration_ns && rt_now_ns() - start_ns >= c->o.duration_ns)
+			break;
+		if (all_exited(c))
+			break;
+	}
+}
+
+/* comm, policy and priority as they are now (exec and sched_setscheduler
+ * change them after pick-up); exited tasks keep what the exit hook saw. */
+static void refresh_live_tasks(struct run_ctx *c)
+{
+	uint32_t i, n = rt_tracer_nslots(&c->tr);
+	struct rt_proc_task pt;
+
+	for (i = 0; i < n; i++) {
+		struct rt_slot *s = &c->tr.slots[i];
+
+		if (!(s->flags & RT_SLOT_VALID) || (s->flags & RT_SLOT_EXITED))
+			continue;
+		if (!rt_proc_task(s->tid, &pt) && pt.tgid == s->tgid) {
+			memcpy(s->comm, pt.comm, sizeof(s->comm));
+			s->policy = pt.policy;
+			s->rt_priority = pt.rt_priority;
+			s->prio = pt.prio;
+		}
+	}
+}
+
+static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns)
+{
+	const struct rt_counters *cnt = rt_tracer_counters(&c->tr);
+	struct rt_report r = { .opts = &c->o, .feat = &c->tr.feat,
+			       .start_ns = start_ns, .end_ns = end_ns };
+	uint32_t i, n = rt_tracer_nslots(&c->tr);
+	FILE *text_out = stdout;
+	bool violated = false;
+	int rc = RT_EXIT_OK, m;
+
+	r.counters = *cnt;
+	r.tasks = calloc(n ? n : 1, sizeof(*r.tasks));
+	for (i = 0; i < n; i++)
+		if (c->tr.slots[i].flags & RT_SLOT_VALID)
+			r.tasks[r.ntasks++] = c->tr.slots[i];
+	r.lost_events = cnt->slots_full + cnt->storage_failed;
+	if (cnt->slots_full) {
+		fprintf(stderr, "rttrace: %llu tasks were not tracked: the task table is full "
+			"(%u entries); raise --max-tasks\n",
+			(unsigned long long)cnt->slots_full, c->tr.max_slots);
+		rc = RT_EXIT_RUNTIME;
+	}
+	if (cnt->storage_failed) {
+		fprintf(stderr, "rttrace: %llu tasks were not tracked: the kernel refused task storage (out of memory?)\n",
+			(unsigned long long)cnt->storage_failed);
+		rc = RT_EXIT_RUNTIME;
+	}
+	if (c->o.json_path && !strcmp(c->o.json_path, "-"))
+		text_out = stderr;
+	if (c->o.format == RT_FMT_SEED)
+		rt_report_seed(text_out, &r);
+	else
+		rt_report_text(text_out, &r);
+	fflush(text_out);
+	if (c->o.json_path && rt_report_json(c->o.json_path, &r))
+		rc = RT_EXIT_RUNTIME;
+	for (i = 0; i < (uint32_t)r.ntasks; i++)
+		for (m = 0; m < RT_NR_METRICS; m++)
+			if (r.tasks[i].m[m].violations)
+				violated = true;
+	free(r.tasks);
+	if (rc == RT_EXIT_OK && violated && c->o.fail_on_violation)
+		rc = RT_EXIT_VIOLATION;
+	return rc;
+}
+
+int rt_cmd_run(int argc, char **argv)
+{
+	struct run_ctx c = { .child = -1 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t start_ns, end_ns;
+	int ntasks, rc, max_slots;
+
+	rt_parse_run_args(argc, argv, &c.o);
+	rc = resolve_targets(&c, &ntasks);
+	if (rc)
+		return rc;
+	c.tracks_groups = c.o.ntgids || c.o.command;
+	max_slots = c.o.max_tasks ? c.o.max_tasks :
+		    ntasks + (c.o.command ? 1 : 0) + (c.tracks_groups ? RT_THREAD_HEADROOM : 0);
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (c.o.command && (rc = spawn_command(&c)))
+		return rc;
+	rc = rt_tracer_open(&c.tr, &c.o, (uint32_t)max_slots);
+	if (!rc)
+		rc = add_targets(&c);
+	if (rc) {
+		if (c.child > 0) {
+			close(c.go_pipe[1]); /* the child exits without running */
+			reap_child(&c, true);
+		}
+		if (c.tr.skel)
+			rt_tracer_close(&c.tr);
+		return rc;
+	}
+	start_ns = rt_now_ns();
+	if (c.child > 0) {
+		if (write(c.go_pipe[1], "g", 1) != 1)
+			fprintf(stderr, "rttrace: cannot start the command\n");
+		close(c.go_pipe[1]);
+	}
+	trace_loop(&c, start_ns);
+	end_ns = rt_now_ns();
+	rt_tracer_detach(&c.tr);
+	refresh_live_tasks(&c);
+	if (c.child > 0 && !c.child_reaped) {
+		/* We stopped first (-d or a signal): end the command we started. */
+		kill(c.child, SIGTERM);
+		reap_child(&c, true);
+	}
+	all_exited(&c); /* final exited flags */
+	rc = report(&c, start_ns, end_ns);
+	if (c.child > 0 && c.child_reaped && WIFEXITED(c.child_status) &&
+	    WEXITSTATUS(c.child_status) == 127 && rc == RT_EXIT_OK)
+		rc = RT_EXIT_RUNTIME; /* the command could not be run */
+	rt_tracer_close(&c.tr);
+	return rc;
+}

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include "report.h"
+
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, (int)len, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/* PREEMPT_DYNAMIC kernels name the active model in debugfs as "(full)". */
+static int dynamic_model(char *out, size_t len)
+{
+	char buf[128], *l, *r;
+
+	if (read_line("/sys/kernel/debug/sched/preempt", buf, sizeof(buf)))
+		return -1;
+	l = strchr(buf, '(');
+	r = l ? strchr(l, ')') : NULL;
+	if (!l || !r)
+		return -1;
+	*r = 0;
+	snprintf(out, len, "PREEMPT_DYNAMIC(%s)", l + 1);
+	return 0;
+}
+
+void rt_sysinfo_read(struct rt_sysinfo *si)
+{
+	struct utsname u;
+	char rt[8] = "";
+
+	memset(si, 0, sizeof(*si));
+	uname(&u);
+	snprintf(si->kernel, sizeof(si->kernel), "%s", u.release);
+	snprintf(si->machine, sizeof(si->machine), "%s", u.machine);
+	si->cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if ((!read_line("/sys/kernel/realtime", rt, sizeof(rt)) && rt[0] == '1') ||
+	    strstr(u.version, "PREEMPT_RT"))
+		snprintf(si->preempt_model, sizeof(si->preempt_model), "PREEMPT_RT");
+	else if (strstr(u.version, "PREEMPT_DYNAMIC")) {
+		if (dynamic_model(si->preempt_model, sizeof(si->preempt_model)))
+			snprintf(si->preempt_model, sizeof(si->preempt_model), "PREEMPT_DYNAMIC");
+	} else if (strstr(u.version, "PREEMPT"))
+		snprintf(si->preempt_model, sizeof(si->preempt_model), "PREEMPT");
+	else
+		snprintf(si->preempt_model, sizeof(si->preempt_model), "NONE");
+}

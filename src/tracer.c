@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kernel feature probing, BPF load/attach, and adding tasks. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "rttrace.h"
+#include "rttrace.skel.h"
+#include "tracer.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+static int verbose_level;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && verbose_level < 2)
+		return 0;
+	if (level == LIBBPF_INFO && verbose_level < 1)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+uint64_t rt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* sched_switch gained its prev_state argument in 5.18 (fa2c3254d7cf). */
+static bool switch_has_prev_state(const struct btf *btf)
+{
+	const struct btf_type *t;
+	int id = btf__find_by_name_kind(btf, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	t = btf__type_by_id(btf, t->type); /* pointer */
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = btf__type_by_id(btf, t->type); /* func proto */
+	return t && btf_is_func_proto(t) && btf_vlen(t) >= 5;
+}
+
+static bool btf_has_enum_value(const struct btf *btf, const char *enum_name,
+			       const char *value)
+{
+	int id = btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	int i;
+
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	e = btf_enum(t);
+	for (i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, e[i].name_off), value))
+			return true;
+	return false;
+}
+
+static int probe_features(struct rt_tracer *t, const struct rt_opts *o)
+{
+	const char *path = getenv("RTTRACE_SYSFS_BTF");
+	bool can_tp_btf;
+	struct btf *btf;
+
+	t->feat.btf_path = path ? path : "/sys/kernel/btf/vmlinux";
+	if (access(t->feat.btf_path, R_OK)) {
+		fprintf(stderr, "rttrace: this kernel has no BTF (%s is missing): "
+			"rebuild it with CONFIG_DEBUG_INFO_BTF=y\n", t->feat.btf_path);
+		return -1;
+	}
+	btf = btf__parse(t->feat.btf_path, NULL);
+	if (!btf) {
+		fprintf(stderr, "rttrace: cannot read kernel BTF from %s: %s\n",
+			t->feat.btf_path, strerror(errno));
+		return -1;
+	}
+	t->feat.prev_state_arg = switch_has_prev_state(btf);
+	t->feat.timer_detect = btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_task_pt_regs");
+	can_tp_btf = btf__find_by_name_kind(btf, "btf_trace_sched_switch", BTF_KIND_TYPEDEF) > 0 &&
+		     libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+	btf__free(btf);
+
+	switch (o->backend) {
+	case RT_BACKEND_TP_BTF:
+		if (!can_tp_btf) {
+			fprintf(stderr, "rttrace: --backend tp_btf: this kernel lacks tp_btf or task storage (5.11+); use --backend raw_tp\n");
+			return -1;
+		}
+		t->feat.tp_btf = true;
+		break;
+	case RT_BACKEND_RAW_TP:
+		t->feat.tp_btf = false;
+		break;
+	default:
+		t->feat.tp_btf = can_tp_btf;
+	}
+	return 0;
+}
+
+static void choose_programs(struct rttrace_bpf *skel, bool tp_btf)
+{
+	struct bpf_program *tp[] = { skel->progs.tp_wakeup, skel->progs.tp_wakeup_new,
+				     skel->progs.tp_switch, skel->progs.tp_fork, skel->progs.tp_exit };
+	struct bpf_program *raw[] = { skel->progs.raw_wakeup, skel->progs.raw_wakeup_new,
+				      skel->progs.raw_switch, skel->progs.raw_fork, skel->progs.raw_exit };
+	size_t i;
+
+	for (i = 0; i < sizeof(tp) / sizeof(tp[0]); i++) {
+		bpf_program__set_autoload(tp[i], tp_btf);
+		bpf_program__set_autoload(raw[i], !tp_btf);
+	}
+}
+
+static bool have_bpf_privileges(void)
+{
+	/* CAP_BPF + CAP_PERFMON (5.8+), or CAP_SYS_ADMIN. */
+	struct { uint32_t version; int pid; } hdr = { 0x20080522, 0 };
+	struct { uint32_t effective, permitted, inheritable; } data[2] = { 0 };
+	uint64_t eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	eff = data[0].effective | ((uint64_t)data[1].effective << 32);
+	return (eff & (1ULL << 21)) || ((eff & (1ULL << 39)) && (eff & (1ULL << 38)));
+}
+
+int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_slots)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	struct rttrace_bpf *skel;
+	int err, i;
+
+	memset(t, 0, sizeof(*t));
+	t->opts = o;
+	t->max_slots = max_slots;
+	verbose_level = o->verbose;
+	libbpf_set_print(libbpf_print);
+
+	if (!have_bpf_privileges()) {
+		fprintf(stderr, "rttrace: not allowed to load BPF programs: run as root "
+			"(or with CAP_BPF and CAP_PERFMON)\n");
+		return RT_EXIT_RUNTIME;
+	}
+	if (probe_features(t, o))
+		return RT_EXIT_RUNTIME;
+	if (getenv("RTTRACE_SYSFS_BTF"))
+		open_opts.btf_custom_path = t->feat.btf_path;
+
+	skel = rttrace_bpf__open_opts(&open_opts);
+	if (!skel) {
+		fprintf(stderr, "rttrace: cannot open the BPF object: %s\n", strerror(errno));
+		return RT_EXIT_RUNTIME;
+	}
+	t->skel = skel;
+	skel->rodata->has_prev_state_arg = t->feat.prev_state_arg;
+	skel->rodata->max_slots = max_slots;
+	for (i = 0; i < RT_NR_METRICS; i++)
+		skel->rodata->default_slo[i] = o->slo_default[i];
+	choose_programs(skel, t->feat.tp_btf);
+	bpf_map__set_max_entries(skel->maps.slots, max_slots);
+	bpf_map__set_max_entries(skel->maps.want, max_slots);
+	if (t->feat.tp_btf) {
+		bpf_map__set_autocreate(skel->maps.task_state_hash, false);
+	} else {
+		bpf_map__set_autocreate(skel->maps.task_state, false);
+		bpf_map__set_max_entries(skel->maps.task_state_hash, max_slots);
+	}
+	err = rttrace_bpf__load(skel);
+	if (err) {
+		fprintf(stderr, "rttrace: cannot load the BPF programs: %s (run with -vv for the verifier log)\n",
+			strerror(-err));
+		return RT_EXIT_RUNTIME;
+	}
+	t->slots_len = (size_t)max_slots * sizeof(struct rt_slot);
+	t->slots = mmap(NULL, t->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			bpf_map__fd(skel->maps.slots), 0);
+	if (t->slots == MAP_FAILED) {
+		t->slots = NULL;
+		fprintf(stderr, "rttrace: cannot map the statistics array: %s\n", strerror(errno));
+		return RT_EXIT_RUNTIME;
+	}
+	/* SLO overrides must be in place before any slot is made. */
+	for (i = 0; i < o->nslos; i++) {
+		struct rt_slo_val v;
+		uint32_t id = o->slos[i].id;
+		int m;
+
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.slo_by_id), &id, &v))
+			for (m = 0; m < RT_NR_METRICS; m++)
+				v.slo_ns[m] = o->slo_default[m];
+		v.slo_ns[o->slos[i].metric] = o->slos[i].ns;
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.slo_by_id), &id, &v, BPF_ANY)) {
+			fprintf(stderr, "rttrace: too many per-task SLO bounds (at most 256 tasks)\n");
+			return RT_EXIT_RUNTIME;
+		}
+	}
+	err = rttrace_bpf__attach(skel);
+	if (err) {
+		fprintf(stderr, "rttrace: cannot attach to the scheduler tracepoints: %s\n",
+			strerror(-err));
+		return RT_EXIT_RUNTIME;
+	}
+	if (o->verbose)
+		fprintf(stderr, "rttrace: backend %s, sched_switch prev_state %s, timer-sleep detection %s, BTF %s\n",
+			t->feat.tp_btf ? "tp_btf+task-storage" : "raw_tp+hash",
+			t->feat.prev_state_arg ? "argument" : "task field",
+			t->feat.timer_detect ? "pt_regs" : "unavailable", t->feat.btf_path);
+	return 0;
+}
+
+int rt_tracer_track_tgid(struct rt_tracer *t, uint32_t tgid)
+{
+	uint32_t one = 1;
+	int err;
+
+	err = bpf_map_update_elem(bpf_map__fd(t->skel->maps.track_tgid), &tgid, &one, BPF_ANY);
+	if (err)
+		return err;
+	__atomic_fetch_add(&t->skel->bss->track_tgid_count, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static uint64_t slo_for(const struct rt_tracer *t, uint32_t tid, uint32_t tgid, int m)
+{
+	const struct rt_opts *o = t->opts;
+	uint64_t v = o->slo_default[m];
+	int i;
+
+	/* A TID override beats a TGID override beats the default. */
+	for (i = 0; i < o->nslos; i++)
+		if (o->slos[i].metric == m && o->slos[i].id == tgid)
+			v = o->slos[i].ns;
+	for (i = 0; i < o->nslos; i++)
+		if (o->slos[i].metric == m && o->slos[i].id == tid)
+			v = o->slos[i].ns;
+	return v;
+}
+
+int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
+{
+	struct rt_task_state init = { .run_state = RT_ST_UNKNOWN };
+	struct rttrace_bpf *skel = t->skel;
+	struct rt_slot *s;
+	uint32_t idx;
+	int fd, err = -1, m;
+
+	idx = __atomic_fetch_add(&skel->bss->next_slot, 1, __ATOMIC_SEQ_CST);
+	if (idx >= t->max_slots) {
+		__atomic_fetch_add(&skel->bss->counters.slots_full, 1, __ATOMIC_SEQ_CST);
+		return -ENOSPC;
+	}
+	s = &t->slots[idx];
+	memset(s, 0, sizeof(*s));
+	s->tid = pt->tid;
+	s->tgid = pt->tgid;
+	s->policy = pt->policy;
+	s->rt_priority = pt->rt_priority;
+	s->prio = pt->prio;
+	memcpy(s->comm, pt->comm, sizeof(s->comm));
+	s->added_ns = rt_now_ns();
+	for (m = 0; m < RT_NR_METRICS; m++) {
+		s->m[m].min_ns = ~0ULL;
+		s->m[m].slo_ns = slo_for(t, pt->tid, pt->tgid, m);
+	}
+	init.slot = idx;
+	if (t->feat.tp_btf) {
+		/* Thread pidfds exist from 6.9; a group leader's always does. */
+		fd = syscall(SYS_pidfd_open, pt->tid, PIDFD_THREAD);
+		if (fd < 0 && pt->tid == pt->tgid)
+			fd = syscall(SYS_pidfd_open, pt->tid, 0);
+		if (fd >= 0) {
+			err = bpf_map_update_elem(bpf_map__fd(skel->maps.task_state), &fd,
+						  &init, BPF_NOEXIST);
+			close(fd);
+			if (err && errno == EEXIST)
+				return 0; /* picked up at its birth: leave this slot invalid */
+		}
+	} else {
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.task_state_hash), &pt->tid,
+					  &init, BPF_NOEXIST);
+		if (err && errno == EEXIST)
+			return 0;
+	}
+	if (err) {
+		/* Let the BPF side attach the state on the task's next event. */
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.want), &pt->tid, &idx, BPF_ANY);
+		if (err)
+			return -errno;
+		__atomic_fetch_add(&skel->bss->want_count, 1, __ATOMIC_SEQ_CST);
+		t->pidfd_fallbacks++;
+	}
+	__atomic_fetch_or(&s->flags, RT_SLOT_VALID, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+uint32_t rt_tracer_nslots(const struct rt_tracer *t)
+{
+	uint32_t n = __atomic_load_n(&t->skel->bss->next_slot, __ATOMIC_SEQ_CST);
+
+	return n > t->max_slots ? t->max_slots : n;
+}
+
+const struct rt_counters *rt_tracer_counters(const struct rt_tracer *t)
+{
+	return &t->skel->bss->counters;
+}
+
+void rt_tracer_detach(struct rt_tracer *t)
+{
+	if (t->skel)
+		rttrace_bpf__detach(t->skel);
+}
+
+void rt_tracer_close(struct rt_tracer *t)
+{
+	if (t->slots)
+		munmap(t->slots, t->slots_len);
+	t->slots = NULL;
+	rttrace_bpf__destroy(t->skel);
+	t->skel = NULL;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef RTTRACE_TRACER_H
+#define RTTRACE_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "cli.h"
+#include "procfs.h"
+#include "rttrace.h"
+
+/* Which kernel mechanisms this session uses (probed, never assumed). */
+struct rt_features {
+	bool tp_btf;            /* tp_btf programs + task-local storage   */
+	bool prev_state_arg;    /* sched_switch carries prev_state (5.18+) */
+	bool timer_detect;      /* bpf_task_pt_regs(): relief available    */
+	const char *btf_path;
+};
+
+struct rt_tracer {
+	struct rttrace_bpf *skel;
+	struct rt_features feat;
+	uint32_t max_slots;
+	struct rt_slot *slots; /* mmapped `slots` array */
+	size_t slots_len;
+	const struct rt_opts *opts;
+	int pidfd_fallbacks; /* tasks left for the BPF side to pick up */
+};
+
+/* Probe the kernel, load and attach.  On failure prints one line and returns
+ * the exit code to use (RT_EXIT_RUNTIME); 0 on success. */
+int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_slots);
+
+/* Track new threads of tgid from birth. */
+int rt_tracer_track_tgid(struct rt_tracer *t, uint32_t tgid);
+
+/* Start tracking one existing thread.  0, or -ENOSPC when the table is full. */
+int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt);
+
+/* Number of slots handed out (may exceed max_slots: the excess was dropped). */
+uint32_t rt_tracer_nslots(const struct rt_tracer *t);
+
+const struct rt_counters *rt_tracer_counters(const struct rt_tracer *t);
+
+/* Stop the programs; statistics stay readable until rt_tracer_close(). */
+void rt_tracer_detach(struct rt_tracer *t);
+void rt_tracer_close(struct rt_tracer *t);
+
+uint64_t rt_now_ns(void);
+
+#endif

@@ -1,0 +1,94 @@
+"""Choosing what to trace: -p, -t (threads created later), -- COMMAND."""
+import os
+import subprocess
+import time
+import unittest
+
+from rtlib import MS, rttrace, workload, read_more_tids, wait_run, wait_attached
+
+
+class Targets(unittest.TestCase):
+    def test_tgid_picks_up_thread_created_later(self):
+        # The worker appears 1.5 s after start, well after rttrace attached.
+        p, tids = workload("spawner", "--delay", "1500ms", "--period", "10ms", "--busy", "1ms",
+                           "--duration", "4s")
+        run = rttrace("-t", str(tids["main"]), "-d", "10", popen=True)
+        read_more_tids(p, tids, "worker", timeout=5)
+        p.wait(timeout=10)
+        r = wait_run(run)
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertIn("worker", tids)
+        w = r.task(tids["worker"])
+        # ~2.5 s of 10 ms iterations after the worker was born
+        self.assertGreaterEqual(w["metrics"]["response"]["count"], 150)
+        self.assertGreaterEqual(w["metrics"]["relief"]["count"], 150)
+        self.assertGreaterEqual(w["metrics"]["response"]["min_ns"], 1 * MS)
+        self.assertEqual(w["tgid"], tids["main"])
+        # rttrace ended by itself when the process exited, before -d 10
+        self.assertTrue(all(t["exited"] for t in r.report["tasks"]))
+        dur = r.report["session"]["end_ns"] - r.report["session"]["start_ns"]
+        self.assertLess(dur, 8_000 * MS)
+
+    def test_pid_list_tracks_only_those_threads(self):
+        a, ta = workload("control_loop", "--period", "10ms", "--busy", "1ms", "--duration", "3s")
+        b, tb = workload("control_loop", "--period", "20ms", "--busy", "1ms", "--duration", "3s")
+        r = rttrace("-p", f"{ta['main']},{tb['main']}", "-d", "2")
+        a.wait()
+        b.wait()
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(sorted(t["pid"] for t in r.report["tasks"]), sorted([ta["main"], tb["main"]]))
+        ca = r.metric(ta["main"], "relief")["count"]
+        cb = r.metric(tb["main"], "relief")["count"]
+        # periods 10 ms and 20 ms over the same ~2 s: twice the samples
+        self.assertGreater(ca, 1.7 * cb)
+        self.assertLess(ca, 2.3 * cb)
+
+    def test_command_all_threads(self):
+        r = rttrace("--", "build/workloads/spawner", "--delay", "200ms", "--threads", "3",
+                    "--period", "10ms", "--busy", "1ms", "--duration", "2s")
+        self.assertEqual(r.rc, 0, r.err)
+        # main + 3 workers, all exited, all of one process
+        self.assertEqual(len(r.report["tasks"]), 4)
+        self.assertEqual(len({t["tgid"] for t in r.report["tasks"]}), 1)
+        workers = [t for t in r.report["tasks"] if t["pid"] != t["tgid"]]
+        for w in workers:
+            self.assertGreaterEqual(w["metrics"]["relief"]["count"], 100)
+
+    def test_command_exit_status_passthrough_on_missing_binary(self):
+        r = rttrace("--", "/nonexistent/binary")
+        self.assertEqual(r.rc, 1)
+        self.assertIn("cannot run '/nonexistent/binary'", r.err)
+        self.assertIsNotNone(r.report)  # the report is still written
+
+    def test_task_that_exits_during_tracing(self):
+        p = subprocess.Popen(["sleep", "1"])
+        r = rttrace("-p", str(p.pid), "-d", "20")
+        p.wait()
+        self.assertEqual(r.rc, 0, r.err)
+        t = r.task(p.pid)
+        self.assertTrue(t["exited"])
+        dur = r.report["session"]["end_ns"] - r.report["session"]["start_ns"]
+        self.assertLess(dur, 5_000 * MS)
+
+    def test_backends_agree_on_the_same_run(self):
+        """tp_btf (task storage) and raw_tp (hash) watch the same task at once."""
+        p, tids = workload("control_loop", "--period", "5ms", "--busy", "1ms", "--policy", "fifo",
+                           "--prio", "40", "--duration", "4s")
+        a = rttrace("-p", str(tids["main"]), "--backend", "tp_btf", popen=True)
+        b = rttrace("-p", str(tids["main"]), "--backend", "raw_tp", popen=True)
+        p.wait()
+        ra, rb = wait_run(a), wait_run(b)
+        self.assertEqual((ra.rc, rb.rc), (0, 0), ra.err + rb.err)
+        self.assertEqual(ra.report["system"]["backend"], "tp_btf")
+        self.assertEqual(rb.report["system"]["backend"], "raw_tp")
+        for m in ("latency", "response", "relief"):
+            x, y = ra.metric(tids["main"], m), rb.metric(tids["main"], m)
+            # both started within ~0.5 s of each other: 5 ms period -> edges
+            self.assertGreaterEqual(x["count"], 500, m)
+            self.assertLess(abs(x["count"] - y["count"]), 0.15 * x["count"], m)
+            # the same slow iterations dominate both: medians within 10 %
+            self.assertLess(abs(x["p50_ns"] - y["p50_ns"]), 0.1 * x["p50_ns"] + 20_000, m)
+
+
+if __name__ == "__main__":
+    unittest.main()
