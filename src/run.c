@@ -287,6 +287,9 @@ int rt_cmd_run(int argc, char **argv)
 	if (c.o.command && (rc = spawn_command(&c)))
 		return rc;
 	rc = rt_tracer_open(&c.tr, &c.o, (uint32_t)max_slots);
+	/* The session spans every sample: no window starts before a task is
+	 * added, and none ends after the programs are detached. */
+	start_ns = rt_now_ns();
 	if (!rc)
 		rc = add_targets(&c);
 	if (rc) {
@@ -298,15 +301,14 @@ int rt_cmd_run(int argc, char **argv)
 			rt_tracer_close(&c.tr);
 		return rc;
 	}
-	start_ns = rt_now_ns();
 	if (c.child > 0) {
 		if (write(c.go_pipe[1], "g", 1) != 1)
 			fprintf(stderr, "rttrace: cannot start the command\n");
 		close(c.go_pipe[1]);
 	}
 	trace_loop(&c, start_ns);
-	end_ns = rt_now_ns();
 	rt_tracer_detach(&c.tr);
+	end_ns = rt_now_ns();
 	refresh_live_tasks(&c);
 	if (c.child > 0 && !c.child_reaped) {
 		/* We stopped first (-d or a signal): end the command we started. */

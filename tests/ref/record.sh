@@ -15,4 +15,4 @@ SCRIPT="$OUT.bt"
 : "${BPFTRACE_MAP_KEYS_MAX:=262144}"
 export BPFTRACE_PERF_RB_PAGES BPFTRACE_MAP_KEYS_MAX
 ulimit -l unlimited 2>/dev/null || true
-exec bpftrace -B full -o "$OUT" "$SCRIPT"
+exec bpftrace -B line -o "$OUT" "$SCRIPT"
