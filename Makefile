@@ -76,3 +76,7 @@ deps-if-missing:
 
 clean:
 	rm -rf $(OUT)
+
+# Fragments owned by their directories (VM lab, benchmarks).
+-include tests/vm/vm.mk
+-include bench/bench.mk

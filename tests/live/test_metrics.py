@@ -94,8 +94,12 @@ class BlockingLoop(unittest.TestCase):
         self.assertGreaterEqual(resp["p50_ns"], 1 * MS)  # lower mode: 1 ms busy
         self.assertLess(resp["p50_ns"], 2 * MS)
         self.assertGreaterEqual(resp["p99_ns"], 3800 * US)  # upper mode: 4 ms busy (p99 is within 3.1 %)
-        # wake -> 8 ms post -> 4 ms busy: every iteration is >= 12 ms
-        self.assertGreaterEqual(relief["min_ns"], 12 * MS - 200 * US)
+        # The post lands 8 ms after the period start, then 4 ms busy: 12 ms
+        # from the period start.  Relief starts at the (possibly late)
+        # wakeup, so a wakeup delayed by the hypervisor shortens it; 3 ms of
+        # margin covers the delays measured here (docs: up to several ms).
+        self.assertGreaterEqual(relief["min_ns"], 9 * MS)
+        self.assertGreaterEqual(relief["p50_ns"], 11 * MS)
         self.assertLess(relief["p50_ns"], 16 * MS)
 
     def test_slo_splits_bimodal_response(self):
