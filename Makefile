@@ -15,7 +15,8 @@ ALL_CFLAGS := $(CFLAGS) -I$(OUT) -Ibpf -Iinclude -Isrc -DRTTRACE_VERSION=\"$(VER
 LIBS := -lbpf -lelf -lz -ljson-c -lm
 
 SRCS := src/main.c src/cli.c src/duration.c src/stats.c src/procfs.c \
-	src/tracer.c src/run.c src/report_text.c src/report_json.c src/sysinfo.c
+	src/tracer.c src/run.c src/report_text.c src/report_json.c src/sysinfo.c \
+	src/capture.c src/analysis.c src/report_trace.c
 OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(SRCS))
 WORKLOADS := $(patsubst workloads/%.c,$(OUT)/workloads/%,$(wildcard workloads/*.c))
 
@@ -50,10 +51,11 @@ $(OUT) $(OUT)/obj $(OUT)/workloads $(OUT)/tests:
 
 # ---- tests ------------------------------------------------------------------
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
-UNIT_LIB_SRCS := src/cli.c src/duration.c src/stats.c src/report_json.c src/procfs.c src/sysinfo.c
+UNIT_LIB_SRCS := src/cli.c src/duration.c src/stats.c src/report_json.c src/procfs.c src/sysinfo.c \
+	src/report_trace.c src/analysis.c src/capture.c
 
 $(OUT)/tests/%: tests/unit/%.c $(UNIT_LIB_SRCS) $(OUT)/rttrace.skel.h | $(OUT)/tests
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(UNIT_LIB_SRCS) -lcmocka -ljson-c -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(UNIT_LIB_SRCS) -lcmocka $(LIBS)
 
 unit-test: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done

@@ -24,4 +24,19 @@ static __always_inline __u32 get_task_state(void *task)
 	return (__u32)BPF_CORE_READ((struct task_struct___o *)task, state);
 }
 
+/* The CPU a task is on (or was placed on): thread_info.cpu with
+ * THREAD_INFO_IN_TASK since 5.16, task_struct.cpu before. */
+struct task_struct___cpu_legacy {
+	unsigned int cpu;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 get_task_cpu(void *task)
+{
+	struct task_struct *t = task;
+
+	if (bpf_core_field_exists(t->thread_info.cpu))
+		return BPF_CORE_READ(t, thread_info.cpu);
+	return BPF_CORE_READ((struct task_struct___cpu_legacy *)task, cpu);
+}
+
 #endif /* __RTTRACE_CORE_FIXES_BPF_H */

@@ -28,6 +28,8 @@ char LICENSE[] SEC("license") = "GPL";
 /* Filled in by user space before load. */
 const volatile bool has_prev_state_arg = true; /* sched_switch has prev_state (5.18+) */
 const volatile __u32 max_slots = 1;
+const volatile bool capture = false;      /* worst-case event capture on */
+const volatile __u32 ring_size = 1;       /* events per CPU ring, power of 2 */
 const volatile __u64 default_slo[RT_NR_METRICS] = {
 	RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET,
 };
@@ -37,6 +39,7 @@ __u32 next_slot;          /* slot allocator (fetch-add, never reused) */
 __u32 want_count;         /* entries in `want`: zero makes pick-up free */
 __u32 track_tgid_count;   /* entries in `track_tgid`: zero makes forks free */
 struct rt_counters counters;
+struct rt_cpu_ring cpu_ring[RT_MAX_CPUS];
 
 /* Kernel task_struct state bits (stable since 4.14). */
 #define TASK_INTERRUPTIBLE_ 0x0001
@@ -89,6 +92,21 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } track_tgid SEC(".maps");
+
+/* Captured events: ring_size entries per CPU, CPU c at [c * ring_size]. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rt_event);
+} events SEC(".maps");
+
+/* Window descriptors for user space (new maxima, SLO violations). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} commits SEC(".maps");
 
 /* Per-TID or per-TGID SLO overrides, read once when a slot is made. */
 struct {
@@ -157,7 +175,8 @@ static __always_inline struct rt_task_state *
 attach_state(struct task_struct *t, __u32 tid, __u32 idx, __u8 run_state,
 	     bool ts)
 {
-	struct rt_task_state init = { .slot = idx, .run_state = run_state };
+	struct rt_task_state init = { .slot = idx, .run_state = run_state,
+				      .icpu = RT_NO_CPU };
 	struct rt_task_state *st;
 
 	if (ts) {
@@ -230,10 +249,193 @@ lookup_or_pick_up(struct task_struct *t, bool ts)
 	return st;
 }
 
+/* ---- capture ----------------------------------------------------------- */
+
+/* Reserve the next entry of cpu's ring.  Lock-free (fetch-add), so a
+ * hardirq program nesting inside a switch program on the same CPU, or a
+ * wakeup written to a remote CPU's ring, never corrupts it.  The entry's
+ * seq is ~0 until ev_publish(), so user space never reads a torn event. */
+static __always_inline struct rt_event *ev_reserve(__u32 cpu, __u64 *seqp)
+{
+	struct rt_event *e;
+	__u64 seq;
+	__u32 idx;
+
+	barrier_var(cpu);
+	if (cpu >= RT_MAX_CPUS)
+		return 0;
+	barrier_var(cpu);
+	cpu &= RT_MAX_CPUS - 1; /* keeps the verifier's bound after the casts */
+	seq = __sync_fetch_and_add(&cpu_ring[cpu].head, 1);
+	idx = cpu * ring_size + (__u32)(seq & (ring_size - 1));
+	e = bpf_map_lookup_elem(&events, &idx);
+	if (!e)
+		return 0;
+	__sync_lock_test_and_set(&e->seq, ~0ULL);
+	*seqp = seq;
+	return e;
+}
+
+static __always_inline void ev_publish(struct rt_event *e, __u64 seq)
+{
+	__sync_lock_test_and_set(&e->seq, seq);
+}
+
+static __always_inline void interest_add(__u32 cpu, int d)
+{
+	barrier_var(cpu);
+	if (cpu < RT_MAX_CPUS)
+		__sync_fetch_and_add(&cpu_ring[cpu & (RT_MAX_CPUS - 1)].interest, d);
+}
+
+static __always_inline bool cpu_interesting(__u32 cpu)
+{
+	barrier_var(cpu);
+	return cpu < RT_MAX_CPUS && cpu_ring[cpu & (RT_MAX_CPUS - 1)].interest;
+}
+
+static __always_inline bool window_open(struct rt_task_state *st)
+{
+	return st->wake_ns || st->resp_ns || st->relief_ns;
+}
+
+/* Keep the task's interest on the CPU it waits or runs on, while any of
+ * its windows is open, so exactly those CPUs record events. */
+static __always_inline void interest_follow(struct rt_task_state *st, __u16 cpu)
+{
+	if (!capture)
+		return;
+	if (!window_open(st))
+		cpu = RT_NO_CPU;
+	if (st->icpu == cpu)
+		return;
+	if (st->icpu != RT_NO_CPU)
+		interest_add(st->icpu, -1);
+	if (cpu != RT_NO_CPU)
+		interest_add(cpu, 1);
+	st->icpu = cpu;
+}
+
+static __always_inline void ctx_arrive(struct rt_win_ctx *w, __u16 cpu, __u64 seq)
+{
+	__u32 i, n = w->ncpus;
+
+#pragma unroll
+	for (i = 0; i < RT_WIN_CPUS; i++)
+		if (i < n && w->cpu[i] == cpu)
+			return;
+	if (n >= RT_WIN_CPUS) {
+		w->overflow = 1;
+		return;
+	}
+	w->cpu[n & (RT_WIN_CPUS - 1)] = cpu;
+	w->seq0[n & (RT_WIN_CPUS - 1)] = seq;
+	w->ncpus = n + 1;
+}
+
+static __always_inline void arrive(struct rt_task_state *st, __u16 cpu, __u64 seq)
+{
+	if (!capture)
+		return;
+	if (st->resp_ns || st->wake_ns)
+		ctx_arrive(&st->inner, cpu, seq);
+	if (st->relief_ns)
+		ctx_arrive(&st->outer, cpu, seq);
+}
+
+static __always_inline void fill_task(struct task_struct *t, __u32 *pid, __s16 *prio,
+				      __u8 *policy, char *comm)
+{
+	*pid = BPF_CORE_READ(t, pid);
+	*prio = BPF_CORE_READ(t, prio);
+	*policy = BPF_CORE_READ(t, policy);
+	BPF_CORE_READ_STR_INTO((char (*)[RT_COMM_LEN])comm, t, comm);
+}
+
+static __always_inline __u64 ev_switch(__u32 cpu, __u64 now, bool preempt,
+				       struct task_struct *prev,
+				       struct task_struct *next, __u32 prev_state)
+{
+	struct rt_event *e;
+	__u64 seq = 0;
+
+	e = ev_reserve(cpu, &seq);
+	if (!e)
+		return 0;
+	e->ts = now;
+	e->type = RT_EV_SWITCH;
+	e->cpu = cpu;
+	e->arg = preempt;
+	e->state = prev_state;
+	fill_task(prev, &e->pid, &e->prio, &e->policy, e->comm);
+	fill_task(next, &e->pid2, &e->prio2, &e->policy2, e->comm2);
+	ev_publish(e, seq);
+	return seq;
+}
+
+/* The window's first event: the wakeup, on the ring of the CPU the task
+ * was placed on (where its interest goes). */
+static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 target,
+				       __u64 now, struct rt_win_ctx *w)
+{
+	struct task_struct *waker = bpf_get_current_task_btf();
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct rt_event *e;
+	__u64 seq = 0;
+
+	w->ncpus = 0;
+	w->overflow = 0;
+	w->waker_cpu = cpu;
+	w->target_cpu = target;
+	fill_task(waker, &w->waker_pid, &w->waker_prio, &w->waker_policy, w->waker_comm);
+	e = ev_reserve(target, &seq);
+	if (!e)
+		return 0;
+	e->ts = now;
+	e->type = RT_EV_WAKEUP;
+	e->cpu = cpu;
+	e->arg = target;
+	e->state = 0;
+	fill_task(p, &e->pid, &e->prio, &e->policy, e->comm);
+	e->pid2 = w->waker_pid;
+	e->prio2 = w->waker_prio;
+	e->policy2 = w->waker_policy;
+	__builtin_memcpy(e->comm2, w->waker_comm, RT_COMM_LEN);
+	ev_publish(e, seq);
+	ctx_arrive(w, target, seq);
+	return seq;
+}
+
+static __always_inline void commit(struct rt_task_state *st, int m, int kind,
+				   __u64 start, __u64 end, __u16 end_cpu,
+				   __u64 end_seq)
+{
+	struct rt_window *r;
+
+	r = bpf_ringbuf_reserve(&commits, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&counters.commits_lost, 1);
+		return;
+	}
+	r->start_ns = start;
+	r->end_ns = end;
+	r->end_seq = end_seq;
+	r->slot = st->slot;
+	r->metric = m;
+	r->kind = kind;
+	r->end_cpu = end_cpu;
+	if (m == RT_RELIEF)
+		__builtin_memcpy(&r->ctx, &st->outer, sizeof(r->ctx));
+	else
+		__builtin_memcpy(&r->ctx, &st->inner, sizeof(r->ctx));
+	bpf_ringbuf_submit(r, 0);
+}
+
 /* ---- samples ----------------------------------------------------------- */
 
-static __always_inline void record(struct rt_slot *s, int m, __u64 start,
-				   __u64 end)
+static __always_inline void record(struct rt_slot *s, struct rt_task_state *st,
+				   int m, __u64 start, __u64 end, __u16 cpu,
+				   __u64 end_seq)
 {
 	struct rt_metric_stats *ms = &s->m[m];
 	__u64 v = end - start;
@@ -249,9 +451,14 @@ static __always_inline void record(struct rt_slot *s, int m, __u64 start,
 		ms->max_ns = v;
 		ms->max_start_ns = start;
 		ms->max_end_ns = end;
+		if (capture)
+			commit(st, m, RT_WIN_WORST, start, end, cpu, end_seq);
 	}
-	if (v > ms->slo_ns)
+	if (v > ms->slo_ns) {
 		ms->violations++;
+		if (capture)
+			commit(st, m, RT_WIN_VIOLATION, start, end, cpu, end_seq);
+	}
 	b = rt_hist_bucket(v);
 	if (b < RT_HIST_BUCKETS)
 		s->hist[m][b]++;
@@ -307,13 +514,28 @@ static __always_inline void on_wakeup(struct task_struct *p, bool ts)
 	st->run_state = RT_ST_RUNNABLE;
 	st->wake_ns = now;
 	st->resp_ns = now;
+	if (capture) {
+		/* Placement: the tracepoint runs after select_task_rq. */
+		__u16 target = get_task_cpu(p);
+		__u64 seq = ev_wakeup(p, target, now, &st->inner);
+
+		if (st->sleep_kind == RT_SLEEP_TIMER && !st->relief_ns)
+			__builtin_memcpy(&st->outer, &st->inner, sizeof(st->outer));
+		else if (st->relief_ns)
+			ctx_arrive(&st->outer, target, seq);
+		if (st->sleep_kind == RT_SLEEP_TIMER && !st->relief_ns)
+			st->relief_ns = now;
+		interest_follow(st, target);
+		return;
+	}
 	if (st->sleep_kind == RT_SLEEP_TIMER && !st->relief_ns)
 		st->relief_ns = now;
 }
 
 static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 				       __u32 prev_state, __u64 now, bool ts,
-				       struct task_struct *prev)
+				       struct task_struct *prev, __u16 cpu,
+				       __u64 seq)
 {
 	struct rt_slot *s;
 	bool timer;
@@ -329,14 +551,17 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 	s = slot_of(st);
 	if (s) {
 		if (st->resp_ns)
-			record(s, RT_RESPONSE, st->resp_ns, now);
+			record(s, st, RT_RESPONSE, st->resp_ns, now, cpu, seq);
 		if (timer && st->relief_ns)
-			record(s, RT_RELIEF, st->relief_ns, now);
+			record(s, st, RT_RELIEF, st->relief_ns, now, cpu, seq);
 	}
 	st->resp_ns = 0;
-	if (timer)
+	if (timer || (prev_state & TASK_DEAD_))
 		st->relief_ns = 0;
 	st->wake_ns = 0;
+	/* A relief window open across this block keeps the CPU interesting
+	 * (an inversion shows there); otherwise the interest goes. */
+	interest_follow(st, cpu);
 	if (!ts && (prev_state & TASK_DEAD_)) {
 		__u32 tid = BPF_CORE_READ(prev, pid);
 
@@ -344,37 +569,96 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 	}
 }
 
-static __always_inline void switch_in(struct rt_task_state *st, __u64 now)
+static __always_inline void switch_in(struct rt_task_state *st, __u64 now,
+				      __u16 cpu, __u64 seq)
 {
 	struct rt_slot *s;
 
+	arrive(st, cpu, seq);
 	if (st->wake_ns) {
 		s = slot_of(st);
 		if (s)
-			record(s, RT_LATENCY, st->wake_ns, now);
+			record(s, st, RT_LATENCY, st->wake_ns, now, cpu, seq);
 		st->wake_ns = 0;
 	}
 	st->run_state = RT_ST_RUNNING;
+	interest_follow(st, cpu);
 }
 
 static __always_inline void on_switch(bool preempt, struct task_struct *prev,
 				      struct task_struct *next,
 				      __u32 prev_state, bool ts)
 {
-	struct rt_task_state *st;
-	__u64 now = 0;
+	struct rt_task_state *sp, *sn;
+	__u32 cpu = 0;
+	__u64 now, seq = 0;
+	bool log;
 
-	st = lookup_or_pick_up(prev, ts);
-	if (st) {
-		now = bpf_ktime_get_ns();
-		switch_out(st, preempt, prev_state, now, ts, prev);
+	sp = lookup_or_pick_up(prev, ts);
+	sn = lookup_or_pick_up(next, ts);
+	/* The cheap exit for untracked tasks on CPUs nobody watches. */
+	log = false;
+	if (capture) {
+		cpu = bpf_get_smp_processor_id();
+		log = cpu_interesting(cpu);
 	}
-	st = lookup_or_pick_up(next, ts);
-	if (st) {
-		if (!now)
-			now = bpf_ktime_get_ns();
-		switch_in(st, now);
+	if (!sp && !sn && !log)
+		return;
+	now = bpf_ktime_get_ns();
+	if (capture)
+		seq = ev_switch(cpu, now, preempt, prev, next, prev_state);
+	if (sp)
+		switch_out(sp, preempt, prev_state, now, ts, prev, cpu, seq);
+	if (sn)
+		switch_in(sn, now, cpu, seq);
+}
+
+static __always_inline void on_migrate(struct task_struct *p, __u32 dest, bool ts)
+{
+	struct rt_task_state *st;
+	struct rt_event *e;
+	__u64 seq = 0;
+
+	if (!capture)
+		return;
+	st = state_of(p, ts);
+	if (!st || !window_open(st))
+		return;
+	e = ev_reserve(dest, &seq);
+	if (e) {
+		e->ts = bpf_ktime_get_ns();
+		e->type = RT_EV_MIGRATE;
+		e->cpu = get_task_cpu(p);
+		e->arg = dest;
+		e->state = 0;
+		fill_task(p, &e->pid, &e->prio, &e->policy, e->comm);
+		e->pid2 = 0;
+		ev_publish(e, seq);
 	}
+	arrive(st, dest, seq);
+	interest_follow(st, dest);
+}
+
+/* Hard and soft IRQs on watched CPUs: what took time from the task. */
+static __always_inline void on_irq(int type, __u32 irq, __u16 arg, __u32 ret)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct rt_event *e;
+	__u64 seq;
+
+	if (!cpu_interesting(cpu))
+		return;
+	e = ev_reserve(cpu, &seq);
+	if (!e)
+		return;
+	e->ts = bpf_ktime_get_ns();
+	e->type = type;
+	e->cpu = cpu;
+	e->arg = arg;
+	e->pid = irq;
+	e->pid2 = 0;
+	e->state = ret;
+	ev_publish(e, seq);
 }
 
 static __always_inline void on_fork(struct task_struct *child, bool ts)
@@ -399,6 +683,7 @@ static __always_inline void on_exit(struct task_struct *p, bool ts)
 	if (!st)
 		return;
 	s = slot_of(st);
+
 	if (!s)
 		return;
 	s->exit_ns = bpf_ktime_get_ns();
@@ -456,6 +741,41 @@ int BPF_PROG(tp_exit, struct task_struct *p)
 	return 0;
 }
 
+SEC("tp_btf/sched_migrate_task")
+int BPF_PROG(tp_migrate, struct task_struct *p, int dest_cpu)
+{
+	on_migrate(p, dest_cpu, true);
+	return 0;
+}
+
+SEC("tp_btf/irq_handler_entry")
+int BPF_PROG(tp_irq_entry, int irq, struct irqaction *action)
+{
+	on_irq(RT_EV_IRQ_ENTRY, irq, 0, 0);
+	return 0;
+}
+
+SEC("tp_btf/irq_handler_exit")
+int BPF_PROG(tp_irq_exit, int irq, struct irqaction *action, int ret)
+{
+	on_irq(RT_EV_IRQ_EXIT, irq, 0, ret);
+	return 0;
+}
+
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(tp_softirq_entry, unsigned int vec)
+{
+	on_irq(RT_EV_SOFTIRQ_ENTRY, 0, vec, 0);
+	return 0;
+}
+
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(tp_softirq_exit, unsigned int vec)
+{
+	on_irq(RT_EV_SOFTIRQ_EXIT, 0, vec, 0);
+	return 0;
+}
+
 /* ---- raw_tp programs (TID hash) ---------------------------------------- */
 
 SEC("raw_tp/sched_wakeup")
@@ -497,5 +817,40 @@ SEC("raw_tp/sched_process_exit")
 int BPF_PROG(raw_exit, struct task_struct *p)
 {
 	on_exit(p, false);
+	return 0;
+}
+
+SEC("raw_tp/sched_migrate_task")
+int BPF_PROG(raw_migrate, struct task_struct *p, int dest_cpu)
+{
+	on_migrate(p, dest_cpu, false);
+	return 0;
+}
+
+SEC("raw_tp/irq_handler_entry")
+int BPF_PROG(raw_irq_entry, int irq, struct irqaction *action)
+{
+	on_irq(RT_EV_IRQ_ENTRY, irq, 0, 0);
+	return 0;
+}
+
+SEC("raw_tp/irq_handler_exit")
+int BPF_PROG(raw_irq_exit, int irq, struct irqaction *action, int ret)
+{
+	on_irq(RT_EV_IRQ_EXIT, irq, 0, ret);
+	return 0;
+}
+
+SEC("raw_tp/softirq_entry")
+int BPF_PROG(raw_softirq_entry, unsigned int vec)
+{
+	on_irq(RT_EV_SOFTIRQ_ENTRY, 0, vec, 0);
+	return 0;
+}
+
+SEC("raw_tp/softirq_exit")
+int BPF_PROG(raw_softirq_exit, unsigned int vec)
+{
+	on_irq(RT_EV_SOFTIRQ_EXIT, 0, vec, 0);
 	return 0;
 }

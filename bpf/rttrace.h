@@ -74,7 +74,7 @@ struct rt_slot {
 
 /*
  * Per-task hot state, kept in task-local storage (or, on kernels without
- * it, a TID-keyed hash).  32 bytes.
+ * it, a TID-keyed hash).  160 bytes.
  */
 enum rt_run_state {
 	RT_ST_UNKNOWN = 0, /* picked up mid-flight: wait for a switch-out */
@@ -88,15 +88,95 @@ enum rt_sleep_kind {
 	RT_SLEEP_TIMER = 1, /* switched out inside nanosleep/clock_nanosleep */
 };
 
+/*
+ * Worst-case capture.  Events on CPUs where a tracked task has an open
+ * window go to that CPU's ring (one ring per CPU, RT_RING_DEFAULT entries
+ * by default).  When a sample is a new maximum or violates its SLO, the BPF
+ * side sends a window descriptor (struct rt_window) through a BPF ring
+ * buffer, and user space copies the window's events out of the rings.
+ */
+#define RT_MAX_CPUS 256
+#define RT_WIN_CPUS 4      /* CPUs remembered per window */
+#define RT_RING_DEFAULT 2048
+
+enum rt_ev_type {
+	RT_EV_SWITCH = 1,  /* pid=prev pid2=next arg=preempt state=raw prev_state */
+	RT_EV_WAKEUP,      /* pid=wakee pid2=waker arg=target cpu; on the target CPU's ring */
+	RT_EV_MIGRATE,     /* pid=task arg=destination cpu (cpu = source); on the destination ring */
+	RT_EV_IRQ_ENTRY,   /* pid=irq number */
+	RT_EV_IRQ_EXIT,    /* pid=irq number, state=handler return */
+	RT_EV_SOFTIRQ_ENTRY, /* arg=vector */
+	RT_EV_SOFTIRQ_EXIT,  /* arg=vector */
+};
+
+/* One captured event: 72 bytes. */
+struct rt_event {
+	__u64 ts;
+	__u64 seq;  /* ring sequence, written last: ~0 while being written */
+	__u8 type;
+	__u8 cpu;   /* CPU the event happened on */
+	__u16 arg;
+	__u32 pid;
+	__u32 pid2;
+	__s16 prio; /* kernel prio (effective, so PI boosts show) */
+	__s16 prio2;
+	__u8 policy;
+	__u8 policy2;
+	__u16 pad;
+	__u32 state;
+	char comm[RT_COMM_LEN];
+	char comm2[RT_COMM_LEN];
+};
+
+/* Per-CPU capture control, padded to a cache line (cross-CPU atomics). */
+struct rt_cpu_ring {
+	__u64 head;     /* next sequence number of this CPU's ring */
+	__u32 interest; /* tracked tasks with an open window on this CPU */
+	__u32 pad0;
+	__u64 pad[6];
+};
+
+/* Where a window's events are: per CPU, the first sequence number. */
+struct rt_win_ctx {
+	__u8 ncpus;
+	__u8 overflow;  /* visited more than RT_WIN_CPUS CPUs */
+	__u16 cpu[RT_WIN_CPUS];
+	__u16 waker_cpu;
+	__u16 target_cpu;
+	__u32 waker_pid;
+	__s16 waker_prio;
+	__u8 waker_policy;
+	__u8 pad;
+	__u64 seq0[RT_WIN_CPUS];
+	char waker_comm[RT_COMM_LEN];
+};
+
+enum rt_win_kind { RT_WIN_WORST = 0, RT_WIN_VIOLATION = 1, RT_WIN_KINDS = 2 };
+
+/* Commit record: one window worth keeping. */
+struct rt_window {
+	__u64 start_ns;
+	__u64 end_ns;
+	__u64 end_seq;  /* sequence of the closing event on end_cpu */
+	__u32 slot;
+	__u8 metric;
+	__u8 kind;
+	__u16 end_cpu;
+	struct rt_win_ctx ctx;
+};
+
 struct rt_task_state {
 	__u32 slot;
 	__u8 run_state;
 	__u8 sleep_kind;
-	__u16 pad;
+	__u16 icpu;      /* CPU holding this task's interest, RT_NO_CPU if none */
 	__u64 wake_ns;   /* latency window start, 0 = closed  */
 	__u64 resp_ns;   /* response window start, 0 = closed */
 	__u64 relief_ns; /* relief window start, 0 = closed   */
+	struct rt_win_ctx inner; /* latency and response window */
+	struct rt_win_ctx outer; /* relief window */
 };
+#define RT_NO_CPU 0xffff
 
 /* Per-id SLO overrides (key: TID or TGID), consulted when a slot is made. */
 struct rt_slo_key {
@@ -111,6 +191,7 @@ struct rt_counters {
 	__u64 slots_full;       /* tasks not tracked: slot array full          */
 	__u64 storage_failed;   /* tasks not tracked: task storage alloc failed */
 	__u64 picked_up;        /* tasks picked up by the BPF side             */
+	__u64 commits_lost;     /* windows not sent: commit ring buffer full   */
 };
 
 #endif /* __RTTRACE_H */

@@ -20,6 +20,8 @@ enum {
 	OPT_FAIL,
 	OPT_MAX_TASKS,
 	OPT_BACKEND,
+	OPT_NO_TRACE,
+	OPT_TRACE_EVENTS,
 };
 
 static const char run_doc[] =
@@ -56,6 +58,8 @@ static const struct argp_option run_options[] = {
 	{ "slo-response", OPT_SLO_RESPONSE, "D|ID=D", 0, "Response-time bound", 1 },
 	{ "slo-relief", OPT_SLO_RELIEF, "D|ID=D", 0, "Relief-time bound", 1 },
 	{ "fail-on-violation", OPT_FAIL, 0, 0, "Exit with status 3 if any SLO was violated", 1 },
+	{ "no-trace", OPT_NO_TRACE, 0, 0, "Do not capture worst-case event traces (lowest overhead)", 1 },
+	{ "trace-events", OPT_TRACE_EVENTS, "N", 0, "Events kept per CPU for the capture (power of 2, default 2048)", 1 },
 	{ "json", 'j', "FILE|-", 0, "Also write the report as JSON to FILE (- for stdout)", 2 },
 	{ "format", OPT_FORMAT, "text|seed", 0, "Text report style; seed prints the old module's lines", 2 },
 	{ "max-tasks", OPT_MAX_TASKS, "N", 0, "Room for N tracked tasks (default: targets + 64 for -t/COMMAND)", 3 },
@@ -183,6 +187,17 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 		if (errno || *end || v <= 0 || v > 1 << 20)
 			die_usage(state, "bad --max-tasks '%s'", arg, "expected 1..1048576");
 		o->max_tasks = (int)v;
+		break;
+	case OPT_NO_TRACE:
+		o->no_trace = true;
+		break;
+	case OPT_TRACE_EVENTS:
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v < 64 || v > (1 << 20) || (v & (v - 1)))
+			die_usage(state, "bad --trace-events '%s'", arg,
+				  "expected a power of 2 from 64 to 1048576");
+		o->ring_size = (uint32_t)v;
 		break;
 	case OPT_BACKEND:
 		if (!strcmp(arg, "auto"))

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "rttrace.h"
 #include "tracer.h"
+#include "capture.h"
 
 /* Everything a report needs, copied out of the kernel after the session. */
 struct rt_report {
@@ -16,8 +17,14 @@ struct rt_report {
 	uint64_t lost_events;      /* samples or tasks the kernel side dropped */
 	struct rt_counters counters;
 	struct rt_slot *tasks;     /* valid slots, in pick-up order */
+	uint32_t *slot_idx;        /* slot index of each task (for its traces) */
 	int ntasks;
+	const struct rt_capture *capture; /* worst-case traces, NULL if off */
 };
+
+/* The trace kept for task i's metric m (worst or last violation), or NULL
+ * when none was captured or it does not match the statistics. */
+const struct rt_trace *rt_report_trace(const struct rt_report *r, int i, int m, int kind);
 
 /* System facts for the report header. */
 struct rt_sysinfo {

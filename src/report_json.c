@@ -7,6 +7,7 @@
 #include "procfs.h"
 #include "report.h"
 #include "stats.h"
+#include "report_trace.h"
 #include "version.h"
 
 void rt_comm_utf8(const char *comm, size_t len, char *out, size_t outlen)
@@ -65,8 +66,9 @@ static json_object *metric_json(const struct rt_slot *s, int m)
 	return o;
 }
 
-static json_object *task_json(const struct rt_slot *s)
+static json_object *task_json(const struct rt_report *r, int i)
 {
+	const struct rt_slot *s = &r->tasks[i];
 	json_object *o = json_object_new_object(), *ms = json_object_new_object();
 	char comm[64];
 	int m;
@@ -78,8 +80,12 @@ static json_object *task_json(const struct rt_slot *s)
 	json_object_object_add(o, "policy", json_object_new_string(rt_policy_name(s->policy)));
 	json_object_object_add(o, "rt_priority", json_object_new_int(s->rt_priority));
 	json_object_object_add(o, "exited", json_object_new_boolean(!!(s->flags & RT_SLOT_EXITED)));
-	for (m = 0; m < RT_IRQ; m++)
-		json_object_object_add(ms, rt_metric_names[m], metric_json(s, m));
+	for (m = 0; m < RT_IRQ; m++) {
+		json_object *mo = metric_json(s, m);
+
+		rt_report_json_windows(mo, r, i, m);
+		json_object_object_add(ms, rt_metric_names[m], mo);
+	}
 	json_object_object_add(o, "metrics", ms);
 	return o;
 }
@@ -102,6 +108,7 @@ int rt_report_json(const char *path, const struct rt_report *r)
 	json_object_object_add(sys, "cpus", json_object_new_int(si.cpus));
 	json_object_object_add(sys, "backend", json_object_new_string(r->feat->tp_btf ? "tp_btf" : "raw_tp"));
 	json_object_object_add(sys, "relief_supported", json_object_new_boolean(r->feat->timer_detect));
+	json_object_object_add(sys, "capture", json_object_new_boolean(r->capture != NULL));
 	json_object_object_add(root, "system", sys);
 	json_object_object_add(sess, "start_ns", json_object_new_int64((int64_t)r->start_ns));
 	json_object_object_add(sess, "end_ns", json_object_new_int64((int64_t)r->end_ns));
@@ -110,7 +117,7 @@ int rt_report_json(const char *path, const struct rt_report *r)
 		(int64_t)(r->counters.slots_full + r->counters.storage_failed)));
 	json_object_object_add(root, "session", sess);
 	for (i = 0; i < r->ntasks; i++)
-		json_object_array_add(tasks, task_json(&r->tasks[i]));
+		json_object_array_add(tasks, task_json(r, i));
 	json_object_object_add(root, "tasks", tasks);
 
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |

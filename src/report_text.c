@@ -8,6 +8,7 @@
 #include "procfs.h"
 #include "report.h"
 #include "stats.h"
+#include "report_trace.h"
 
 static const char *cell(uint64_t ns, bool have, char *buf, int len)
 {
@@ -39,8 +40,9 @@ static void print_metric(FILE *f, const struct rt_slot *s, int m)
 	fprintf(f, "\n");
 }
 
-static void print_task(FILE *f, const struct rt_slot *s)
+static void print_task(FILE *f, const struct rt_report *r, int i)
 {
+	const struct rt_slot *s = &r->tasks[i];
 	char comm[64];
 	int m;
 
@@ -54,6 +56,8 @@ static void print_task(FILE *f, const struct rt_slot *s)
 		"count", "min", "mean", "p50", "p99", "p99.9", "max", "SLO", "violations");
 	for (m = 0; m < RT_IRQ; m++)
 		print_metric(f, s, m);
+	for (m = 0; m < RT_IRQ; m++)
+		rt_report_text_windows(f, r, i, m);
 }
 
 void rt_report_text(FILE *f, const struct rt_report *r)
@@ -76,7 +80,7 @@ void rt_report_text(FILE *f, const struct rt_report *r)
 		fprintf(f, "no tasks were tracked\n");
 	for (i = 0; i < r->ntasks; i++) {
 		fprintf(f, "\n");
-		print_task(f, &r->tasks[i]);
+		print_task(f, r, i);
 	}
 }
 

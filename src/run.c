@@ -15,6 +15,7 @@
 #include "report.h"
 #include "run.h"
 #include "tracer.h"
+#include "capture.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -29,6 +30,7 @@ static void on_signal(int sig)
 struct run_ctx {
 	struct rt_opts o;
 	struct rt_tracer tr;
+	struct rt_capture cap;
 	pid_t child;
 	int child_status;
 	bool child_reaped;
@@ -188,10 +190,9 @@ static void reap_child(struct run_ctx *c, bool wait)
 
 static void trace_loop(struct run_ctx *c, uint64_t start_ns)
 {
-	struct timespec tick = { 0, 50 * 1000 * 1000 };
-
 	while (!stop_signal) {
-		nanosleep(&tick, NULL);
+		/* Copies captured windows out as they are committed. */
+		rt_capture_poll(&c->cap, 50);
 		reap_child(c, false);
 		if (c->o.duration_ns && rt_now_ns() - start_ns >= c->o.duration_ns)
 			break;
@@ -232,10 +233,14 @@ static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns)
 	int rc = RT_EXIT_OK, m;
 
 	r.counters = *cnt;
+	r.capture = c->tr.capture ? &c->cap : NULL;
 	r.tasks = calloc(n ? n : 1, sizeof(*r.tasks));
+	r.slot_idx = calloc(n ? n : 1, sizeof(*r.slot_idx));
 	for (i = 0; i < n; i++)
-		if (c->tr.slots[i].flags & RT_SLOT_VALID)
+		if (c->tr.slots[i].flags & RT_SLOT_VALID) {
+			r.slot_idx[r.ntasks] = i;
 			r.tasks[r.ntasks++] = c->tr.slots[i];
+		}
 	r.lost_events = cnt->slots_full + cnt->storage_failed;
 	if (cnt->slots_full) {
 		fprintf(stderr, "rttrace: %llu tasks were not tracked: the task table is full "
@@ -243,6 +248,10 @@ static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns)
 			(unsigned long long)cnt->slots_full, c->tr.max_slots);
 		rc = RT_EXIT_RUNTIME;
 	}
+	if (cnt->commits_lost)
+		fprintf(stderr, "rttrace: warning: %llu worst-case windows were not captured "
+			"(capture ring buffer full); their statistics are exact\n",
+			(unsigned long long)cnt->commits_lost);
 	if (cnt->storage_failed) {
 		fprintf(stderr, "rttrace: %llu tasks were not tracked: the kernel refused task storage (out of memory?)\n",
 			(unsigned long long)cnt->storage_failed);
@@ -262,6 +271,7 @@ static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns)
 			if (r.tasks[i].m[m].violations)
 				violated = true;
 	free(r.tasks);
+	free(r.slot_idx);
 	if (rc == RT_EXIT_OK && violated && c->o.fail_on_violation)
 		rc = RT_EXIT_VIOLATION;
 	return rc;
@@ -287,6 +297,8 @@ int rt_cmd_run(int argc, char **argv)
 	if (c.o.command && (rc = spawn_command(&c)))
 		return rc;
 	rc = rt_tracer_open(&c.tr, &c.o, (uint32_t)max_slots);
+	if (!rc && rt_capture_open(&c.cap, &c.tr))
+		rc = RT_EXIT_RUNTIME;
 	/* The session spans every sample: no window starts before a task is
 	 * added, and none ends after the programs are detached. */
 	start_ns = rt_now_ns();
@@ -297,6 +309,7 @@ int rt_cmd_run(int argc, char **argv)
 			close(c.go_pipe[1]); /* the child exits without running */
 			reap_child(&c, true);
 		}
+		rt_capture_close(&c.cap);
 		if (c.tr.skel)
 			rt_tracer_close(&c.tr);
 		return rc;
@@ -309,6 +322,7 @@ int rt_cmd_run(int argc, char **argv)
 	trace_loop(&c, start_ns);
 	rt_tracer_detach(&c.tr);
 	end_ns = rt_now_ns();
+	rt_capture_poll(&c.cap, 0); /* windows committed just before detach */
 	refresh_live_tasks(&c);
 	if (c.child > 0 && !c.child_reaped) {
 		/* We stopped first (-d or a signal): end the command we started. */
@@ -320,6 +334,7 @@ int rt_cmd_run(int argc, char **argv)
 	if (c.child > 0 && c.child_reaped && WIFEXITED(c.child_status) &&
 	    WEXITSTATUS(c.child_status) == 127 && rc == RT_EXIT_OK)
 		rc = RT_EXIT_RUNTIME; /* the command could not be run */
+	rt_capture_close(&c.cap);
 	rt_tracer_close(&c.tr);
 	return rc;
 }

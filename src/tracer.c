@@ -116,17 +116,27 @@ static int probe_features(struct rt_tracer *t, const struct rt_opts *o)
 	return 0;
 }
 
-static void choose_programs(struct rttrace_bpf *skel, bool tp_btf)
+static void choose_programs(struct rttrace_bpf *skel, bool tp_btf, bool capture)
 {
 	struct bpf_program *tp[] = { skel->progs.tp_wakeup, skel->progs.tp_wakeup_new,
-				     skel->progs.tp_switch, skel->progs.tp_fork, skel->progs.tp_exit };
+				     skel->progs.tp_switch, skel->progs.tp_fork, skel->progs.tp_exit,
+				     skel->progs.tp_migrate, skel->progs.tp_irq_entry,
+				     skel->progs.tp_irq_exit, skel->progs.tp_softirq_entry,
+				     skel->progs.tp_softirq_exit };
 	struct bpf_program *raw[] = { skel->progs.raw_wakeup, skel->progs.raw_wakeup_new,
-				      skel->progs.raw_switch, skel->progs.raw_fork, skel->progs.raw_exit };
+				      skel->progs.raw_switch, skel->progs.raw_fork, skel->progs.raw_exit,
+				      skel->progs.raw_migrate, skel->progs.raw_irq_entry,
+				      skel->progs.raw_irq_exit, skel->progs.raw_softirq_entry,
+				      skel->progs.raw_softirq_exit };
 	size_t i;
 
+	/* The first five are the metrics; the rest only feed the capture, so
+	 * without it they are not even attached (no cost per IRQ). */
 	for (i = 0; i < sizeof(tp) / sizeof(tp[0]); i++) {
-		bpf_program__set_autoload(tp[i], tp_btf);
-		bpf_program__set_autoload(raw[i], !tp_btf);
+		bool on = i < 5 || capture;
+
+		bpf_program__set_autoload(tp[i], tp_btf && on);
+		bpf_program__set_autoload(raw[i], !tp_btf && on);
 	}
 }
 
@@ -175,7 +185,21 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 	skel->rodata->max_slots = max_slots;
 	for (i = 0; i < RT_NR_METRICS; i++)
 		skel->rodata->default_slo[i] = o->slo_default[i];
-	choose_programs(skel, t->feat.tp_btf);
+	t->capture = !o->no_trace;
+	t->ncpus = libbpf_num_possible_cpus();
+	if (t->capture && (t->ncpus <= 0 || t->ncpus > RT_MAX_CPUS)) {
+		fprintf(stderr, "rttrace: worst-case capture supports at most %d CPUs; use --no-trace\n",
+			RT_MAX_CPUS);
+		return RT_EXIT_RUNTIME;
+	}
+	t->ring_size = o->ring_size ? o->ring_size : RT_RING_DEFAULT;
+	skel->rodata->capture = t->capture;
+	skel->rodata->ring_size = t->ring_size;
+	choose_programs(skel, t->feat.tp_btf, t->capture);
+	bpf_map__set_max_entries(skel->maps.events,
+				 t->capture ? (uint32_t)t->ncpus * t->ring_size : 1);
+	if (!t->capture)
+		bpf_map__set_max_entries(skel->maps.commits, 4096);
 	bpf_map__set_max_entries(skel->maps.slots, max_slots);
 	bpf_map__set_max_entries(skel->maps.want, max_slots);
 	if (t->feat.tp_btf) {
@@ -197,6 +221,16 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 		t->slots = NULL;
 		fprintf(stderr, "rttrace: cannot map the statistics array: %s\n", strerror(errno));
 		return RT_EXIT_RUNTIME;
+	}
+	if (t->capture) {
+		t->events_len = (size_t)t->ncpus * t->ring_size * sizeof(struct rt_event);
+		t->events = mmap(NULL, t->events_len, PROT_READ, MAP_SHARED,
+				 bpf_map__fd(skel->maps.events), 0);
+		if (t->events == MAP_FAILED) {
+			t->events = NULL;
+			fprintf(stderr, "rttrace: cannot map the event rings: %s\n", strerror(errno));
+			return RT_EXIT_RUNTIME;
+		}
 	}
 	/* SLO overrides must be in place before any slot is made. */
 	for (i = 0; i < o->nslos; i++) {
@@ -220,10 +254,12 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 		return RT_EXIT_RUNTIME;
 	}
 	if (o->verbose)
-		fprintf(stderr, "rttrace: backend %s, sched_switch prev_state %s, timer-sleep detection %s, BTF %s\n",
+		fprintf(stderr, "rttrace: backend %s, sched_switch prev_state %s, timer-sleep detection %s, "
+			"capture %s (%u events per CPU), BTF %s\n",
 			t->feat.tp_btf ? "tp_btf+task-storage" : "raw_tp+hash",
 			t->feat.prev_state_arg ? "argument" : "task field",
-			t->feat.timer_detect ? "pt_regs" : "unavailable", t->feat.btf_path);
+			t->feat.timer_detect ? "pt_regs" : "unavailable",
+			t->capture ? "on" : "off", t->ring_size, t->feat.btf_path);
 	return 0;
 }
 
@@ -257,7 +293,7 @@ static uint64_t slo_for(const struct rt_tracer *t, uint32_t tid, uint32_t tgid, 
 
 int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 {
-	struct rt_task_state init = { .run_state = RT_ST_UNKNOWN };
+	struct rt_task_state init = { .run_state = RT_ST_UNKNOWN, .icpu = RT_NO_CPU };
 	struct rttrace_bpf *skel = t->skel;
 	struct rt_slot *s;
 	uint32_t idx;
@@ -335,6 +371,9 @@ void rt_tracer_close(struct rt_tracer *t)
 	if (t->slots)
 		munmap(t->slots, t->slots_len);
 	t->slots = NULL;
+	if (t->events)
+		munmap((void *)t->events, t->events_len);
+	t->events = NULL;
 	rttrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 }

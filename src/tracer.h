@@ -26,6 +26,11 @@ struct rt_tracer {
 	size_t slots_len;
 	const struct rt_opts *opts;
 	int pidfd_fallbacks; /* tasks left for the BPF side to pick up */
+	bool capture;        /* worst-case event capture on */
+	int ncpus;           /* possible CPUs: one event ring each */
+	uint32_t ring_size;  /* events per CPU ring */
+	const struct rt_event *events; /* mmapped rings */
+	size_t events_len;
 };
 
 /* Probe the kernel, load and attach.  On failure prints one line and returns

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * User side of the worst-case capture: for every window descriptor the
+ * BPF side commits (a new maximum or an SLO violation), copy that window's
+ * events out of the per-CPU rings before they are overwritten.
+ *
+ * A ring entry is trusted only if its sequence number reads the same before
+ * and after the copy; anything overwritten is counted as missing, so a
+ * trace is either complete or marked truncated -- never mixed with events
+ * of another window.
+ */
+#include <errno.h>
+#include <time.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "capture.h"
+#include "rttrace.skel.h"
+
+static int cmp_event(const void *a, const void *b)
+{
+	const struct rt_event *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->cpu != y->cpu)
+		return x->cpu < y->cpu ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Copy entry seq of cpu's ring; false if it was overwritten meanwhile. */
+static bool copy_entry(const struct rt_tracer *tr, uint32_t cpu, uint64_t seq,
+		       struct rt_event *out)
+{
+	const struct rt_event *e = &tr->events[(size_t)cpu * tr->ring_size +
+					       (seq & (tr->ring_size - 1))];
+
+	if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != seq)
+		return false;
+	memcpy(out, e, sizeof(*out));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) == seq;
+}
+
+static void copy_window(struct rt_capture *c, const struct rt_window *w, struct rt_trace *t)
+{
+	const struct rt_tracer *tr = c->tr;
+	uint32_t ring = tr->ring_size;
+	int i, cap = 256;
+
+	memset(t, 0, sizeof(*t));
+	t->valid = true;
+	t->w = *w;
+	t->ev = malloc(cap * sizeof(*t->ev));
+	t->truncated = w->ctx.overflow;
+	for (i = 0; i < w->ctx.ncpus && i < RT_WIN_CPUS; i++) {
+		uint32_t cpu = w->ctx.cpu[i];
+		uint64_t seq0 = w->ctx.seq0[i], head, last, oldest, seq;
+
+		if (cpu >= (uint32_t)tr->ncpus)
+			continue;
+		head = __atomic_load_n(&tr->skel->bss->cpu_ring[cpu].head, __ATOMIC_ACQUIRE);
+		last = cpu == w->end_cpu ? w->end_seq : head - 1;
+		if (last >= head)
+			last = head - 1;
+		oldest = head > ring ? head - ring : 0;
+		if (seq0 < oldest) {
+			/* Overwritten before we got here.  Exact on the closing
+			 * CPU; elsewhere it may include events after the end. */
+			t->missing += (last + 1 < oldest ? last + 1 : oldest) - seq0;
+			seq0 = oldest;
+		}
+		for (seq = seq0; seq <= last && seq < head; seq++) {
+			struct rt_event e;
+
+			if (!copy_entry(tr, cpu, seq, &e)) {
+				t->missing++;
+				continue;
+			}
+			if (e.ts < w->start_ns || e.ts > w->end_ns)
+				continue;
+			if (t->nev == cap) {
+				cap *= 2;
+				t->ev = realloc(t->ev, cap * sizeof(*t->ev));
+			}
+			t->ev[t->nev++] = e;
+		}
+	}
+	if (t->missing)
+		t->truncated = true;
+	qsort(t->ev, t->nev, sizeof(*t->ev), cmp_event);
+}
+
+static int on_window(void *ctx, void *data, size_t len)
+{
+	struct rt_capture *c = ctx;
+	const struct rt_window *w = data;
+	struct rt_trace *old, fresh;
+
+	if (len < sizeof(*w) || w->slot >= c->nslots || w->metric >= RT_NR_METRICS ||
+	    w->kind >= RT_WIN_KINDS)
+		return 0;
+	old = &c->traces[w->slot][w->metric][w->kind];
+	/* Worst: keep the largest (a later commit of a smaller value can only
+	 * be a race); violation: keep the most recent. */
+	if (w->kind == RT_WIN_WORST && old->valid &&
+	    w->end_ns - w->start_ns < old->w.end_ns - old->w.start_ns)
+		return 0;
+	copy_window(c, w, &fresh);
+	free(old->ev);
+	*old = fresh;
+	c->windows_copied++;
+	return 0;
+}
+
+int rt_capture_open(struct rt_capture *c, struct rt_tracer *tr)
+{
+	memset(c, 0, sizeof(*c));
+	c->tr = tr;
+	if (!tr->capture)
+		return 0;
+	c->nslots = tr->max_slots;
+	c->traces = calloc(c->nslots, sizeof(*c->traces));
+	c->rb = ring_buffer__new(bpf_map__fd(tr->skel->maps.commits), on_window, c, NULL);
+	if (!c->rb || !c->traces) {
+		fprintf(stderr, "rttrace: cannot open the capture ring buffer: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void rt_capture_poll(struct rt_capture *c, int timeout_ms)
+{
+	struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
+
+	if (!c->rb) {
+		nanosleep(&ts, NULL);
+		return;
+	}
+	ring_buffer__poll(c->rb, timeout_ms);
+}
+
+const struct rt_trace *rt_capture_get(const struct rt_capture *c, uint32_t slot,
+				      int metric, int kind)
+{
+	if (!c->traces || slot >= c->nslots)
+		return NULL;
+	return c->traces[slot][metric][kind].valid ? &c->traces[slot][metric][kind] : NULL;
+}
+
+void rt_capture_close(struct rt_capture *c)
+{
+	uint32_t i;
+	int m, k;
+
+	ring_buffer__free(c->rb);
+	c->rb = NULL;
+	for (i = 0; c->traces && i < c->nslots; i++)
+		for (m = 0; m < RT_NR_METRICS; m++)
+			for (k = 0; k < RT_WIN_KINDS; k++)
+				free(c->traces[i][m][k].ev);
+	free(c->traces);
+	c->traces = NULL;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef RTTRACE_CAPTURE_H
+#define RTTRACE_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "rttrace.h"
+#include "tracer.h"
+
+/* One captured window: its descriptor and its events, in time order. */
+struct rt_trace {
+	bool valid;
+	struct rt_window w;
+	struct rt_event *ev;
+	int nev;
+	bool truncated;
+	uint64_t missing; /* events that were overwritten before they were copied */
+};
+
+struct rt_capture {
+	struct rt_tracer *tr;
+	struct ring_buffer *rb;
+	uint32_t nslots;
+	struct rt_trace (*traces)[RT_NR_METRICS][RT_WIN_KINDS]; /* per slot */
+	uint64_t windows_copied;
+};
+
+/* Start consuming window descriptors (no-op when capture is off). */
+int rt_capture_open(struct rt_capture *c, struct rt_tracer *tr);
+/* Wait up to timeout_ms for descriptors and copy their windows out. */
+void rt_capture_poll(struct rt_capture *c, int timeout_ms);
+/* The window kept for (slot, metric, kind), or NULL. */
+const struct rt_trace *rt_capture_get(const struct rt_capture *c, uint32_t slot,
+				      int metric, int kind);
+void rt_capture_close(struct rt_capture *c);
+
+#endif

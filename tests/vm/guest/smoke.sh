@@ -1,0 +1,9 @@
+#!/bin/sh
+# Smallest guest test: the chroot works and the kernel is PREEMPT_RT.
+uname -a
+grep -q PREEMPT_RT /proc/sys/kernel/osrelease /sys/kernel/realtime 2>/dev/null; cat /sys/kernel/realtime 2>/dev/null
+ls -la /sys/kernel/btf/vmlinux
+python3 -c 'print("python ok")'
+bpftool version | head -1
+echo hello > "$VM_OUT/smoke.txt"
+test "$(cat /sys/kernel/realtime 2>/dev/null)" = 1

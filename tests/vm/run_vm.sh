@@ -1,0 +1,160 @@
+#!/bin/bash
+# rttrace VM lab: boot Debian's 6.1 PREEMPT_RT kernel under QEMU (TCG) and run
+# guest tests (tests/vm/guest/NAME.sh) in a chroot made of the host's /usr,
+# /etc and the project directory (9p, read-only).  See tests/vm/README.md.
+#
+#   tests/vm/run_vm.sh [x86_64] TEST...      e.g.  tests/vm/run_vm.sh x86_64 features irq_demo live
+#
+# Environment: VM_CACHE (downloads and unpacked packages, reused; default
+# build/vm-cache), VM_OUT (results; default build/vm-out), VM_TIMEOUT (seconds
+# for the whole VM, default 600), VM_MEM (default 2G), VM_SMP (default 2),
+# VM_KEEP_LOG=1 (keep the serial log on success too; it always stays in VM_OUT).
+# Exit status: 0 when every test returned 0; 1 otherwise (a failed test, a
+# missing marker, a timeout); 2 for bad usage.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+CACHE=${VM_CACHE:-$ROOT/build/vm-cache}
+OUT=${VM_OUT:-$ROOT/build/vm-out}
+TIMEOUT=${VM_TIMEOUT:-600}
+MEM=${VM_MEM:-2G}
+SMP=${VM_SMP:-2}
+
+log() { echo "vm: $*" >&2; }
+die() { echo "vm: error: $*" >&2; exit 1; }
+
+ARCH=x86_64
+case "${1:-}" in
+x86_64 | amd64) shift ;;
+arm64 | aarch64) die "arm64 is not supported yet (the guest chroot reuses the host's x86_64 userland)" ;;
+esac
+[ $# -gt 0 ] || { echo "usage: $0 [x86_64] TEST... (tests: $(cd "$HERE/guest" && ls *.sh | sed 's/\.sh$//' | tr '\n' ' '))" >&2; exit 2; }
+for t in "$@"; do
+	[ -f "$HERE/guest/$t.sh" ] || { echo "vm: no such guest test: $t" >&2; exit 2; }
+done
+for c in qemu-system-x86_64 busybox xz cpio gzip apt-get dpkg timeout; do
+	command -v $c >/dev/null || die "$c not found (make deps installs the VM lab packages)"
+done
+file -L "$(command -v busybox)" 2>/dev/null | grep -q 'dynamically linked' &&
+	die "busybox is dynamically linked: install busybox-static"
+
+T0=$(date +%s.%N)
+elapsed() { echo "$(date +%s.%N) $T0" | awk '{printf "%.1f", $1 - $2}'; }
+
+# ---- 1. kernel packages (apt-get download + dpkg -x; never installed) --------
+mkdir -p "$CACHE"
+IMGPKG=$(apt-cache depends linux-image-rt-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+[ -n "$IMGPKG" ] || die "cannot resolve linux-image-rt-amd64 (apt-get update?)"
+KVER=${IMGPKG#linux-image-}				# e.g. 6.1.0-56-rt-amd64
+ABI=${KVER%-rt-amd64}					# e.g. 6.1.0-56
+KBUILD=$(apt-cache depends "linux-headers-$KVER" | awk '/Depends: linux-kbuild-/ {print $2; exit}')
+PKGS="$IMGPKG linux-headers-$KVER linux-headers-$ABI-common-rt $KBUILD"
+KROOT=$CACHE/$KVER
+if [ ! -f "$KROOT/.unpacked" ]; then
+	log "fetching $PKGS"
+	(cd "$CACHE" && apt-get download -q $PKGS >"$CACHE/download.log" 2>&1) ||
+		{ cat "$CACHE/download.log" >&2; die "apt-get download failed (apt-get update?)"; }
+	rm -rf "$KROOT" && mkdir -p "$KROOT"
+	for p in $PKGS; do
+		deb=$(ls "$CACHE"/${p}_*.deb | tail -1)
+		dpkg -x "$deb" "$KROOT"
+	done
+	# The headers Makefile includes the common tree by absolute path.
+	H=$KROOT/usr/src/linux-headers-$KVER
+	sed -i "s#^include /usr/src/#include $KROOT/usr/src/#" "$H/Makefile"
+	busybox depmod -b "$KROOT" "$KVER"
+	touch "$KROOT/.unpacked"
+fi
+HDR=$KROOT/usr/src/linux-headers-$KVER
+MODDIR=$KROOT/lib/modules/$KVER
+
+# ---- 2. ELF vmlinux out of vmlinuz (PVH boot; skips the xz decompressor) -----
+VMLINUX=$KROOT/vmlinux
+if [ ! -s "$VMLINUX" ]; then
+	VMLINUZ=$KROOT/boot/vmlinuz-$KVER
+	off=$(LC_ALL=C grep -obUaP '\xFD7zXZ\x00' "$VMLINUZ" | cut -d: -f1 | sed -n 1p)
+	[ -n "$off" ] || die "no xz stream in $VMLINUZ"
+	# xz exits 1 on the trailing data after the stream; the output is complete.
+	tail -c +$((off + 1)) "$VMLINUZ" | xz -dc >"$VMLINUX.tmp" 2>/dev/null || true
+	head -c 4 "$VMLINUX.tmp" | grep -q 'ELF' || die "vmlinux extraction failed"
+	mv "$VMLINUX.tmp" "$VMLINUX"
+fi
+
+# ---- 3. initramfs: static busybox, virtio/9p modules, /init ----------------
+INITRD=$CACHE/initrd-$KVER.cpio.gz
+if [ ! -s "$INITRD" ] || [ "$HERE/init" -nt "$INITRD" ] || [ "$0" -nt "$INITRD" ]; then
+	log "building initramfs"
+	IR=$(mktemp -d)
+	mkdir -p "$IR"/{bin,dev,proc,sys,newroot,lib/modules/$KVER}
+	cp "$(command -v busybox)" "$IR/bin/busybox"
+	cp "$HERE/init" "$IR/init" && chmod 755 "$IR/init"
+	want="kernel/drivers/virtio/virtio_pci.ko kernel/net/9p/9pnet_virtio.ko kernel/fs/9p/9p.ko"
+	all=$want
+	for m in $want; do
+		all="$all $(awk -v m="$m:" '$1 == m { $1 = ""; print }' "$MODDIR/modules.dep")"
+	done
+	for m in $all; do
+		mkdir -p "$IR/lib/modules/$KVER/$(dirname "$m")"
+		cp "$MODDIR/$m" "$IR/lib/modules/$KVER/$m"
+	done
+	cp "$MODDIR"/modules.builtin* "$MODDIR/modules.order" "$IR/lib/modules/$KVER/"
+	busybox depmod -b "$IR" "$KVER"
+	(cd "$IR" && find . | cpio -o -H newc --quiet | gzip -1) >"$INITRD.tmp"
+	mv "$INITRD.tmp" "$INITRD"
+	rm -rf "$IR"
+fi
+
+# ---- 4. the demo module, built against the unpacked rt headers -------------
+MODB=$ROOT/build/irq_demo_module-$KVER
+if [ -f "$ROOT/irq_demo_module/irq_demo.c" ]; then
+	mkdir -p "$MODB"
+	cp -u "$ROOT/irq_demo_module/irq_demo.c" "$ROOT/irq_demo_module/Kbuild" "$MODB/"
+	if [ ! -f "$MODB/irq_demo.ko" ] || [ "$MODB/irq_demo.c" -nt "$MODB/irq_demo.ko" ]; then
+		log "building irq_demo.ko for $KVER"
+		make -s -C "$HDR" M="$MODB" modules >"$MODB/build.log" 2>&1 ||
+			{ cat "$MODB/build.log" >&2; die "irq_demo.ko build failed"; }
+	fi
+fi
+log "prepared in $(elapsed) s (kernel $KVER)"
+
+# ---- 5. boot ---------------------------------------------------------------
+mkdir -p "$OUT"
+RUN=$OUT/run
+rm -rf "$RUN" && mkdir -p "$RUN"
+SERIAL=$OUT/serial.log
+TESTS=$(IFS=,; echo "$*")
+log "booting $KVER (TCG, $SMP CPUs, $MEM), tests: $TESTS, timeout ${TIMEOUT}s"
+set +e
+timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 \
+	-accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM" -machine pc \
+	-nodefaults -display none -serial stdio -no-reboot \
+	-kernel "$VMLINUX" -initrd "$INITRD" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=4 RTTRACE_TESTS=$TESTS RTTRACE_PROJ=$ROOT KVER=$KVER" \
+	-virtfs local,path=/usr,mount_tag=usr,security_model=none,readonly=on,id=usr \
+	-virtfs local,path=/etc,mount_tag=etc,security_model=none,readonly=on,id=etc \
+	-virtfs local,path="$ROOT",mount_tag=proj,security_model=none,readonly=on,id=proj \
+	-virtfs local,path="$RUN",mount_tag=vmout,security_model=none,id=vmout \
+	</dev/null 2>&1 | tr -d '\r' | tee "$SERIAL" | sed -u 's/^/  | /' >&2
+qrc=${PIPESTATUS[0]}
+set -e
+log "VM finished in $(elapsed) s (qemu exit $qrc)"
+
+# ---- 6. verdict --------------------------------------------------------------
+M='@@RTTRACE-VM@@'
+fail=0
+[ "$qrc" = 124 ] || [ "$qrc" = 137 ] && { log "TIMEOUT after ${TIMEOUT}s"; fail=1; }
+grep -q "^$M INITFAIL" "$SERIAL" && { log "guest init failed: $(grep "^$M INITFAIL" "$SERIAL")"; fail=1; }
+grep -q "^$M DONE" "$SERIAL" || { log "no DONE marker"; fail=1; }
+for t in "$@"; do
+	line=$(grep "^$M RESULT $t " "$SERIAL" | tail -1 || true)
+	rc=$(echo "$line" | awk '{print $4}')
+	if [ "$rc" = 0 ]; then
+		log "PASS $t"
+	else
+		log "FAIL $t (rc=${rc:-missing})"
+		fail=1
+	fi
+done
+log "serial log: $SERIAL; guest results: $RUN"
+exit $fail
