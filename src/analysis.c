@@ -244,16 +244,20 @@ static void find_inversion(const struct rt_trace *t, struct rt_analysis *a, uint
 
 	if (low == 0 || low == a->victim_tid || low_prio <= a->victim_prio)
 		return;
+	/* Events before the block only set up L's state: L is often preempted
+	 * (by the victim itself) before the victim blocks on it. */
 	for (i = 0; i <= t->nev; i++) {
 		const struct rt_event *e = i < t->nev ? &t->ev[i] : NULL;
 		uint64_t now = e ? e->ts : b1;
 
-		if (e && (e->ts < b0 || e->type != RT_EV_SWITCH))
+		if (e && e->type != RT_EV_SWITCH)
 			continue;
 		if (now > b1)
 			now = b1;
-		if (waiting && (!e || e->cpu == lcpu || now == b1) && cur &&
+		if (now > b0 && waiting && (!e || e->cpu == lcpu || now == b1) && cur &&
 		    cur->prio2 > a->victim_prio && cur->prio2 < low_prio) {
+			uint64_t from = mark > b0 ? mark : b0;
+
 			for (k = 0; k < nmid && mid[k].pid != cur->pid2; k++)
 				;
 			if (k == nmid && nmid < 16) {
@@ -261,12 +265,12 @@ static void find_inversion(const struct rt_trace *t, struct rt_analysis *a, uint
 				mid[nmid].ns = 0;
 				mid[nmid++].ev = cur;
 			}
-			if (k < nmid)
-				mid[k].ns += now - mark;
+			if (k < nmid && now > from)
+				mid[k].ns += now - from;
 		}
 		if (!e || e->ts >= b1)
 			break;
-		if (waiting && e->cpu == lcpu) {
+		if (e->cpu == lcpu) {
 			cur = e;
 			mark = e->ts;
 		}
@@ -434,6 +438,10 @@ void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 	i = snprintf(a->verdict, sizeof(a->verdict), "%s %s: %.0f %% %s",
 		     mnames[t->w.metric & 3], rt_fmt_duration(a->value_ns, d, sizeof(d)),
 		     a->value_ns ? 100.0 * a->parts[0].ns / a->value_ns : 0.0, what);
+	if (t->truncated && i < (int)sizeof(a->verdict))
+		i += snprintf(a->verdict + i, sizeof(a->verdict) - i,
+			      " [trace truncated: %llu events lost, breakdown approximate]",
+			      (unsigned long long)t->missing);
 	if (a->inv.found && i < (int)sizeof(a->verdict)) {
 		char pl2[48], d2[32];
 

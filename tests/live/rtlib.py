@@ -96,14 +96,10 @@ def wait_attached(seconds=1.0):
     time.sleep(seconds)
 
 
-def rttrace_progs_loaded():
-    """rttrace BPF programs loaded in the kernel that no process owns: state
-    a run left behind.  (Programs of other rttrace runs going on at the same
-    time have an owner and are not counted.)"""
+def bpf_prog_ids():
+    """IDs of the BPF programs loaded now."""
     out = subprocess.run(["bpftool", "prog", "show", "-j"], capture_output=True, text=True).stdout
     try:
-        progs = json.loads(out)
+        return {p["id"] for p in json.loads(out)}
     except ValueError:
-        return []
-    return [p.get("name") for p in progs
-            if str(p.get("name", "")).startswith(("tp_", "raw_")) and not p.get("pids")]
+        return set()

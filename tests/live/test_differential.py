@@ -28,10 +28,13 @@ STAMP_JITTER_NS = 15 * US
 
 
 class Recording:
-    def __init__(self, tgid):
+    def __init__(self, *tgids):
         fd, self.path = tempfile.mkstemp(prefix="rttrace-ref-", suffix=".txt")
         os.close(fd)
-        self.p = subprocess.Popen([os.path.join(REF, "record.sh"), self.path, "--tgid", str(tgid)],
+        args = []
+        for t in tgids:
+            args += ["--tgid", str(t)]
+        self.p = subprocess.Popen([os.path.join(REF, "record.sh"), self.path, *args],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         end = time.time() + 30
         while time.time() < end:
@@ -46,6 +49,22 @@ class Recording:
     def stop(self):
         self.p.send_signal(signal.SIGINT)
         self.p.wait(timeout=60)
+
+    def switches(self):
+        """[(ts, cpu, prev_pid, next_pid, next_prio)] sorted by time."""
+        out = []
+        with open(self.path, errors="replace") as f:
+            for line in f:
+                p = line.split()
+                if len(p) >= 8 and p[0] == "S":
+                    out.append((int(p[1]), int(p[2]), int(p[3]), int(p[6]), int(p[7])))
+        out.sort()
+        return out
+
+    def cleanup(self):
+        for p in (self.path, self.path + ".bt"):
+            if os.path.exists(p):
+                os.unlink(p)
 
     def metrics(self, start_ns, end_ns, tgid, slos):
         """(summary per tid and metric, list of sample durations per (tid, metric))."""
@@ -128,3 +147,65 @@ class Differential(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def who_ran(switches, cpu, start, end):
+    """ns each task ran on cpu during [start, end], from recorded switches."""
+    ran, cur, mark = {}, None, start
+    for ts, c, prev, nxt, _ in switches:
+        if c != cpu:
+            continue
+        if ts < start:
+            cur = nxt
+            continue
+        if ts > end:
+            break
+        who = cur if cur is not None else prev
+        ran[who] = ran.get(who, 0) + ts - mark
+        cur, mark = nxt, ts
+    if cur is not None:
+        ran[cur] = ran.get(cur, 0) + end - mark
+    return ran
+
+
+class DifferentialBreakdown(unittest.TestCase):
+    """On a workload the tests never tuned for (a seeded random mix of
+    threads sharing a CPU with a FIFO 60 hog), the task the breakdown blames
+    for each worst latency is the one the recording shows on that CPU."""
+
+    def test_blamed_task_matches_recording(self):
+        hog, ht = workload("cpu_hog", "--cpu", "1", "--policy", "fifo", "--prio", "60",
+                           "--busy", "3ms", "--period", "7ms", "--busy-wall", "--duration", "12s")
+        wl, tids = workload("mixed", "--seed", "11", "--cpu", "1", "--policy", "fifo",
+                            "--prio", "40", "--duration", "10s")
+        rec = None
+        try:
+            rec = Recording(tids["main"], ht["main"])
+            r = rttrace("-t", str(tids["main"]), "-d", "3")
+        finally:
+            if rec:
+                rec.stop()
+            for p in (wl, hog):
+                p.kill()
+                p.wait()
+        self.assertEqual(r.rc, 0, r.err)
+        sw = rec.switches()
+        rec.cleanup()
+        checked = 0
+        for t in r.report["tasks"]:
+            w = t["metrics"]["latency"]["worst"]
+            if not w or w["truncated"] or w["value_ns"] < 500 * US:
+                continue
+            parts = [p for p in w["breakdown"] if p["kind"] == "task"]
+            if not parts:
+                continue
+            blamed = max(parts, key=lambda p: p["ns"])
+            ran = who_ran(sw, w["cpu"], w["start_ns"], w["end_ns"])
+            ran.pop(t["pid"], None)
+            ran.pop(0, None)
+            truth = max(ran, key=ran.get)
+            self.assertEqual(blamed["tid"], truth, f"{w['verdict']} recording: {ran}")
+            # and for about as long (stamps of two recorders differ by us)
+            self.assertLess(abs(blamed["ns"] - ran[truth]), 100 * US + 0.05 * ran[truth])
+            checked += 1
+        self.assertGreater(checked, 0, "no worst latency long enough to check")

@@ -4,10 +4,12 @@ import os
 import subprocess
 import unittest
 
-from rtlib import RTTRACE, rttrace, rttrace_progs_loaded, workload
+from rtlib import RTTRACE, bpf_prog_ids, rttrace, workload
 
 
 def run(*args, env=None, user=None):
+    """Run rttrace; .leaked lists BPF programs it loaded and left behind."""
+    before = bpf_prog_ids()
     cmd = [RTTRACE, *args]
     if user:
         cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups",
@@ -15,7 +17,9 @@ def run(*args, env=None, user=None):
     e = dict(os.environ)
     if env:
         e.update(env)
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=30, env=e)
+    cp = subprocess.run(cmd, capture_output=True, text=True, timeout=30, env=e)
+    cp.leaked = bpf_prog_ids() - before
+    return cp
 
 
 class Errors(unittest.TestCase):
@@ -25,7 +29,7 @@ class Errors(unittest.TestCase):
         self.assertEqual(len(lines), 1, cp.stderr)
         self.assertIn(text, lines[0])
         self.assertTrue(lines[0].startswith("rttrace"), lines[0])
-        self.assertEqual(rttrace_progs_loaded(), [])
+        self.assertEqual(cp.leaked, set(), "BPF programs left loaded")
 
     def test_no_such_tid(self):
         self.one_line(run("run", "-p", "12ab"), 2, "bad -p")
