@@ -123,8 +123,14 @@ state_of(struct task_struct *t, bool ts)
 {
 	__u32 tid;
 
-	if (ts)
+	if (ts) {
+		/* Most tasks carry no BPF storage at all: a NULL pointer test
+		 * here saves the helper call (and its per-CPU recursion lock)
+		 * on nearly every untracked event. */
+		if (bpf_core_field_exists(t->bpf_storage) && !t->bpf_storage)
+			return 0;
 		return bpf_task_storage_get(&task_state, t, 0, 0);
+	}
 	tid = BPF_CORE_READ(t, pid);
 	if (!tid)
 		return 0;
@@ -467,29 +473,44 @@ static __always_inline void record(struct rt_slot *s, struct rt_task_state *st,
 /* Is the current task (prev, at sched_switch) inside a timer sleep?
  * Classifying at switch-out means a nanosleep that returns without
  * blocking can never mark a later, unrelated block as a timer sleep. */
-static __always_inline bool in_timer_sleep(void)
+static __always_inline bool in_timer_sleep(struct task_struct *prev, bool ts)
 {
 	struct task_struct *cur;
 	struct pt_regs *regs;
 	long nr;
+	bool compat;
 
 	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs) ||
 	    !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
 		return false;
-	cur = bpf_get_current_task_btf();
+	/* prev is current here; tp_btf hands us a trusted pointer, so its
+	 * registers are read directly (no probe-read helper calls). */
+	cur = ts ? prev : bpf_get_current_task_btf();
 	regs = (struct pt_regs *)bpf_task_pt_regs(cur);
 	if (!regs)
 		return false;
 #if defined(__TARGET_ARCH_x86)
-	nr = BPF_CORE_READ(regs, orig_ax);
-	if (BPF_CORE_READ(cur, thread_info.status) & 0x0002 /* TS_COMPAT */)
+	if (ts) {
+		nr = regs->orig_ax;
+		compat = cur->thread_info.status & 0x0002; /* TS_COMPAT */
+	} else {
+		nr = BPF_CORE_READ(regs, orig_ax);
+		compat = BPF_CORE_READ(cur, thread_info.status) & 0x0002;
+	}
+	if (compat)
 		/* ia32: nanosleep, clock_nanosleep, clock_nanosleep_time64 */
 		return nr == 162 || nr == 267 || nr == 407;
 	nr &= ~0x40000000L; /* x32 */
 	return nr == 35 || nr == 230;
 #elif defined(__TARGET_ARCH_arm64)
-	nr = BPF_CORE_READ(regs, syscallno);
-	if (BPF_CORE_READ(regs, pstate) & 0x10 /* PSR_MODE32_BIT */)
+	if (ts) {
+		nr = regs->syscallno;
+		compat = regs->pstate & 0x10; /* PSR_MODE32_BIT */
+	} else {
+		nr = BPF_CORE_READ(regs, syscallno);
+		compat = BPF_CORE_READ(regs, pstate) & 0x10;
+	}
+	if (compat)
 		/* aarch32: nanosleep, clock_nanosleep, clock_nanosleep_time64 */
 		return nr == 162 || nr == 265 || nr == 407;
 	return nr == 101 || nr == 115;
@@ -545,7 +566,7 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 		st->run_state = RT_ST_RUNNABLE;
 		return;
 	}
-	timer = in_timer_sleep();
+	timer = in_timer_sleep(prev, ts);
 	st->run_state = RT_ST_SLEEPING;
 	st->sleep_kind = timer ? RT_SLEEP_TIMER : RT_SLEEP_OTHER;
 	s = slot_of(st);

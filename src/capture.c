@@ -101,6 +101,11 @@ static int on_window(void *ctx, void *data, size_t len)
 	if (len < sizeof(*w) || w->slot >= c->nslots || w->metric >= RT_NR_METRICS ||
 	    w->kind >= RT_WIN_KINDS)
 		return 0;
+	if (c->sample_log)
+		/* debugging aid: with an SLO of 0 every sample is a violation,
+		 * so this lists every sample the kernel side took */
+		fprintf(c->sample_log, "%u %u %u %llu %llu\n", c->tr->slots[w->slot].tid, w->metric,
+			w->kind, (unsigned long long)w->start_ns, (unsigned long long)w->end_ns);
 	old = &c->traces[w->slot][w->metric][w->kind];
 	/* Worst: keep the largest (a later commit of a smaller value can only
 	 * be a race); violation: keep the most recent. */
@@ -121,6 +126,8 @@ int rt_capture_open(struct rt_capture *c, struct rt_tracer *tr)
 	if (!tr->capture)
 		return 0;
 	c->nslots = tr->max_slots;
+	if (getenv("RTTRACE_SAMPLE_LOG"))
+		c->sample_log = fopen(getenv("RTTRACE_SAMPLE_LOG"), "w");
 	c->traces = calloc(c->nslots, sizeof(*c->traces));
 	c->rb = ring_buffer__new(bpf_map__fd(tr->skel->maps.commits), on_window, c, NULL);
 	if (!c->rb || !c->traces) {
@@ -156,6 +163,9 @@ void rt_capture_close(struct rt_capture *c)
 
 	ring_buffer__free(c->rb);
 	c->rb = NULL;
+	if (c->sample_log)
+		fclose(c->sample_log);
+	c->sample_log = NULL;
 	for (i = 0; c->traces && i < c->nslots; i++)
 		for (m = 0; m < RT_NR_METRICS; m++)
 			for (k = 0; k < RT_WIN_KINDS; k++)

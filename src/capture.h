@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "rttrace.h"
 #include "tracer.h"
 
@@ -23,6 +24,7 @@ struct rt_capture {
 	uint32_t nslots;
 	struct rt_trace (*traces)[RT_NR_METRICS][RT_WIN_KINDS]; /* per slot */
 	uint64_t windows_copied;
+	FILE *sample_log; /* RTTRACE_SAMPLE_LOG: every committed window */
 };
 
 /* Start consuming window descriptors (no-op when capture is off). */

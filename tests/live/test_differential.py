@@ -19,12 +19,16 @@ import unittest
 from rtlib import MS, US, ROOT, rttrace, workload
 
 REF = os.path.join(ROOT, "tests", "ref")
-# Two BPF programs on one tracepoint stamp the same event up to ~15 us apart
-# on this VM (docs/measuring.md: the vCPU can be descheduled between them);
-# a sample has two stamps, so allow 2 x 15 us plus headroom.
-MAX_TOL_NS = 50 * US
+# Two BPF programs on one tracepoint usually stamp the same event within a
+# few us of each other, but the vCPU can be descheduled between them:
+# docs/measuring.md saw ~15 us, and with a TCG guest loading this host we
+# measured 60 us on one stamp (181 us on one sample).  So: the typical
+# (median) maximum must agree within 10 us, every maximum within 250 us.
+MEDIAN_MAX_TOL_NS = 10 * US  # measured medians: 1.4 to 5 us
+MAX_TOL_NS = 250 * US
 EDGE_COUNT_TOL = 2  # windows cut by the session start/end
 STAMP_JITTER_NS = 15 * US
+JITTER_OUTLIERS = 0.01  # samples whose stamps moved by more than the jitter
 
 
 class Recording:
@@ -108,7 +112,7 @@ class Differential(unittest.TestCase):
         ref, durs = rec.metrics(s["start_ns"], s["end_ns"], tids["main"], slos)
         self.assertEqual(ref["meta"]["lost_events"], 0)
         compared = 0
-        worst_dmax = 0
+        dmaxes = []
         for t in r.report["tasks"]:
             rt = ref["tasks"].get(str(t["pid"]))
             self.assertIsNotNone(rt, f"TID {t['pid']} missing from the recording")
@@ -121,16 +125,20 @@ class Differential(unittest.TestCase):
                 d = durs.get((t["pid"], m), [])
                 lo = sum(1 for x in d if x > slos[m] + STAMP_JITTER_NS)
                 hi = sum(1 for x in d if x > slos[m] - STAMP_JITTER_NS)
-                self.assertGreaterEqual(a["violations"], lo - EDGE_COUNT_TOL, ctx)
-                self.assertLessEqual(a["violations"], hi + EDGE_COUNT_TOL, ctx)
+                tol = EDGE_COUNT_TOL + int(JITTER_OUTLIERS * len(d))
+                self.assertGreaterEqual(a["violations"], lo - tol, ctx)
+                self.assertLessEqual(a["violations"], hi + tol, ctx)
                 if a["count"] and b["count"]:
-                    d = abs(a["max_ns"] - b["max_ns"])
-                    worst_dmax = max(worst_dmax, d)
-                    self.assertLessEqual(d, MAX_TOL_NS, ctx)
+                    dm = abs(a["max_ns"] - b["max_ns"])
+                    dmaxes.append(dm)
+                    self.assertLessEqual(dm, MAX_TOL_NS, ctx)
                 compared += a["count"]
         self.assertGreater(compared, 300)
-        print(f"\n    differential: {compared} samples compared, worst max difference "
-              f"{worst_dmax / 1000:.1f} us", end=" ")
+        dmaxes.sort()
+        median = dmaxes[len(dmaxes) // 2]
+        self.assertLessEqual(median, MEDIAN_MAX_TOL_NS, f"max differences {dmaxes}")
+        print(f"\n    differential: {compared} samples compared, max differences: median "
+              f"{median / 1000:.1f} us, worst {dmaxes[-1] / 1000:.1f} us", end=" ")
 
     def test_mixed_workload(self):
         """Pseudo-random periods, busy times, pipe blocks, nanosleep, poll."""

@@ -7,7 +7,7 @@
 #
 # Environment: VM_CACHE (downloads and unpacked packages, reused; default
 # build/vm-cache), VM_OUT (results; default build/vm-out), VM_TIMEOUT (seconds
-# for the whole VM, default 600), VM_MEM (default 2G), VM_SMP (default 2),
+# for the whole VM, default 300), VM_MEM (default 2G), VM_SMP (default 2),
 # VM_KEEP_LOG=1 (keep the serial log on success too; it always stays in VM_OUT).
 # Exit status: 0 when every test returned 0; 1 otherwise (a failed test, a
 # missing marker, a timeout); 2 for bad usage.
@@ -17,7 +17,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CACHE=${VM_CACHE:-$ROOT/build/vm-cache}
 OUT=${VM_OUT:-$ROOT/build/vm-out}
-TIMEOUT=${VM_TIMEOUT:-600}
+TIMEOUT=${VM_TIMEOUT:-300}
 MEM=${VM_MEM:-2G}
 SMP=${VM_SMP:-2}
 
