@@ -613,18 +613,17 @@ static __always_inline void on_switch(bool preempt, struct task_struct *prev,
 	struct rt_task_state *sp, *sn;
 	__u32 cpu = 0;
 	__u64 now, seq = 0;
-	bool log;
 
 	sp = lookup_or_pick_up(prev, ts);
 	sn = lookup_or_pick_up(next, ts);
 	/* The cheap exit for untracked tasks on CPUs nobody watches. */
-	log = false;
-	if (capture) {
+	if (capture)
 		cpu = bpf_get_smp_processor_id();
-		log = cpu_interesting(cpu);
+	if (!sp) {
+		barrier_var(sn); /* keeps clang from OR-ing the two pointers */
+		if (!sn && (!capture || !cpu_interesting(cpu)))
+			return;
 	}
-	if (!sp && !sn && !log)
-		return;
 	now = bpf_ktime_get_ns();
 	if (capture)
 		seq = ev_switch(cpu, now, preempt, prev, next, prev_state);

@@ -96,9 +96,10 @@ class BlockingLoop(unittest.TestCase):
         self.assertGreaterEqual(resp["p99_ns"], 3800 * US)  # upper mode: 4 ms busy (p99 is within 3.1 %)
         # The post lands 8 ms after the period start, then 4 ms busy: 12 ms
         # from the period start.  Relief starts at the (possibly late)
-        # wakeup, so a wakeup delayed by the hypervisor shortens it; 3 ms of
-        # margin covers the delays measured here (docs: up to several ms).
-        self.assertGreaterEqual(relief["min_ns"], 9 * MS)
+        # wakeup, so a wakeup delayed by the hypervisor shortens it (and one
+        # delayed past the post skips the block): the median holds, and no
+        # iteration can be shorter than its 5 ms of work.
+        self.assertGreaterEqual(relief["min_ns"], 5 * MS)
         self.assertGreaterEqual(relief["p50_ns"], 11 * MS)
         self.assertLess(relief["p50_ns"], 16 * MS)
 

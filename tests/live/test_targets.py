@@ -11,7 +11,7 @@ class Targets(unittest.TestCase):
     def test_tgid_picks_up_thread_created_later(self):
         # The worker appears 1.5 s after start, well after rttrace attached.
         p, tids = workload("spawner", "--delay", "1500ms", "--period", "10ms", "--busy", "1ms",
-                           "--duration", "4s")
+                           "--policy", "fifo", "--prio", "30", "--duration", "4s")
         run = rttrace("-t", str(tids["main"]), "-d", "10", popen=True)
         read_more_tids(p, tids, "worker", timeout=5)
         p.wait(timeout=10)
@@ -30,8 +30,10 @@ class Targets(unittest.TestCase):
         self.assertLess(dur, 8_000 * MS)
 
     def test_pid_list_tracks_only_those_threads(self):
-        a, ta = workload("control_loop", "--period", "10ms", "--busy", "1ms", "--duration", "3s")
-        b, tb = workload("control_loop", "--period", "20ms", "--busy", "1ms", "--duration", "3s")
+        a, ta = workload("control_loop", "--period", "10ms", "--busy", "1ms", "--policy", "fifo",
+                         "--prio", "30", "--duration", "3s")
+        b, tb = workload("control_loop", "--period", "20ms", "--busy", "1ms", "--policy", "fifo",
+                         "--prio", "30", "--duration", "3s")
         r = rttrace("-p", f"{ta['main']},{tb['main']}", "-d", "2")
         a.wait()
         b.wait()
@@ -45,7 +47,8 @@ class Targets(unittest.TestCase):
 
     def test_command_all_threads(self):
         r = rttrace("--", "build/workloads/spawner", "--delay", "200ms", "--threads", "3",
-                    "--period", "10ms", "--busy", "1ms", "--duration", "2s")
+                    "--period", "10ms", "--busy", "1ms", "--policy", "fifo", "--prio", "30",
+                    "--duration", "2s")
         self.assertEqual(r.rc, 0, r.err)
         # main + 3 workers, all exited, all of one process
         self.assertEqual(len(r.report["tasks"]), 4)

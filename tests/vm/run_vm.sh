@@ -8,7 +8,8 @@
 # Environment: VM_CACHE (downloads and unpacked packages, reused; default
 # build/vm-cache), VM_OUT (results; default build/vm-out), VM_TIMEOUT (seconds
 # for the whole VM, default 300), VM_MEM (default 2G), VM_SMP (default 2),
-# VM_KEEP_LOG=1 (keep the serial log on success too; it always stays in VM_OUT).
+# VM_VERBOSE=1 (print the guest test logs on success too; they are in
+# VM_OUT/run/NAME.log, written live, so `tail -f` them during a run).
 # Exit status: 0 when every test returned 0; 1 otherwise (a failed test, a
 # missing marker, a timeout); 2 for bad usage.
 set -euo pipefail
@@ -147,13 +148,20 @@ fail=0
 grep -q "^$M INITFAIL" "$SERIAL" && { log "guest init failed: $(grep "^$M INITFAIL" "$SERIAL")"; fail=1; }
 grep -q "^$M DONE" "$SERIAL" || { log "no DONE marker"; fail=1; }
 for t in "$@"; do
-	line=$(grep "^$M RESULT $t " "$SERIAL" | tail -1 || true)
+	line=$(grep "^$M RESULT $t " "$SERIAL" | tail -n 1 || true)
 	rc=$(echo "$line" | awk '{print $4}')
 	if [ "$rc" = 0 ]; then
 		log "PASS $t"
 	else
 		log "FAIL $t (rc=${rc:-missing})"
 		fail=1
+	fi
+done
+for t in "$@"; do
+	[ -f "$RUN/$t.log" ] || continue
+	if [ "$fail" = 1 ] || [ -n "${VM_VERBOSE:-}" ]; then
+		echo "---- guest log $t (last 200 lines of $RUN/$t.log):" >&2
+		tail -n 200 "$RUN/$t.log" | sed 's/^/  > /' >&2
 	fi
 done
 log "serial log: $SERIAL; guest results: $RUN"
