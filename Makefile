@@ -16,7 +16,7 @@ LIBS := -lbpf -lelf -lz -ljson-c -lm
 
 SRCS := src/main.c src/cli.c src/duration.c src/stats.c src/procfs.c \
 	src/tracer.c src/run.c src/report_text.c src/report_json.c src/sysinfo.c \
-	src/capture.c src/analysis.c src/report_trace.c
+	src/capture.c src/analysis.c src/report_trace.c src/interval.c
 OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(SRCS))
 WORKLOADS := $(patsubst workloads/%.c,$(OUT)/workloads/%,$(wildcard workloads/*.c))
 

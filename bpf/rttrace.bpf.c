@@ -453,6 +453,8 @@ static __always_inline void record(struct rt_slot *s, struct rt_task_state *st,
 	ms->sum_ns += v;
 	if (v < ms->min_ns)
 		ms->min_ns = v;
+	if (v > ms->imax_ns)
+		ms->imax_ns = v;
 	if (v > ms->max_ns) {
 		ms->max_ns = v;
 		ms->max_start_ns = start;

@@ -46,6 +46,7 @@ struct rt_metric_stats {
 	__u64 violations;
 	__u64 max_start_ns; /* window of the worst sample (start, end) */
 	__u64 max_end_ns;
+	__u64 imax_ns;      /* max since user space last reset it (-i) */
 };
 
 /* Slot flags */
@@ -56,7 +57,7 @@ struct rt_metric_stats {
 /*
  * One tracked task's statistics: one element of the mmapable `slots`
  * array, allocated once per tracked TID and never reused within a session
- * (so PID reuse cannot merge two tasks).  sizeof = 10,040 bytes.
+ * (so PID reuse cannot merge two tasks).  sizeof = 10,072 bytes.
  */
 struct rt_slot {
 	__u32 tid;

@@ -22,6 +22,7 @@ enum {
 	OPT_BACKEND,
 	OPT_NO_TRACE,
 	OPT_TRACE_EVENTS,
+	OPT_JSON_LINES,
 };
 
 static const char run_doc[] =
@@ -34,7 +35,10 @@ static const char run_doc[] =
 "            -> the next timer sleep: one control-loop iteration\n"
 "\n"
 "The report is printed on Ctrl-C/SIGTERM, after -d, or when every tracked\n"
-"task has exited.  Durations take a unit: ns, us, ms, s (e.g. 250us).\n"
+"task has exited; SIGUSR1 prints it without stopping.  With -i a summary is\n"
+"printed every interval.  For each worst case (and last SLO violation) the\n"
+"report says why: who held the CPU, IRQs, blocks and their wakers.\n"
+"Durations take a unit: ns, us, ms, s (e.g. 250us).\n"
 "\n"
 "EXAMPLES:\n"
 "  rttrace run -p 1234                    # one thread, until Ctrl-C\n"
@@ -42,6 +46,7 @@ static const char run_doc[] =
 "  rttrace run -p 1234,1240 --slo-latency 100us --slo-relief 1234=2ms\n"
 "  rttrace run -d 5s -j report.json -- ./control_loop --period 10ms\n"
 "  rttrace run -t 1234 -d 60s --slo-latency 200us --fail-on-violation\n"
+"  rttrace run -t 1234 -i 1s --json-lines - > summaries.jsonl\n"
 "\n"
 "EXIT STATUS: 0 ok, 1 runtime failure, 2 bad usage, 3 an SLO was violated\n"
 "(with --fail-on-violation).\n"
@@ -62,6 +67,8 @@ static const struct argp_option run_options[] = {
 	{ "trace-events", OPT_TRACE_EVENTS, "N", 0, "Events kept per CPU for the capture (power of 2, default 2048)", 1 },
 	{ "json", 'j', "FILE|-", 0, "Also write the report as JSON to FILE (- for stdout)", 2 },
 	{ "format", OPT_FORMAT, "text|seed", 0, "Text report style; seed prints the old module's lines", 2 },
+	{ "interval", 'i', "DURATION", 0, "Continuous mode: print a summary every DURATION", 2 },
+	{ "json-lines", OPT_JSON_LINES, "FILE|-", 0, "With -i: one JSON object per interval to FILE", 2 },
 	{ "max-tasks", OPT_MAX_TASKS, "N", 0, "Room for N tracked tasks (default: targets + 64 for -t/COMMAND)", 3 },
 	{ "backend", OPT_BACKEND, "auto|tp_btf|raw_tp", 0, "Force the probe/storage backend (for testing)", 3 },
 	{ "verbose", 'v', 0, 0, "Print libbpf debug output and the chosen kernel features", 3 },
@@ -188,6 +195,15 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 			die_usage(state, "bad --max-tasks '%s'", arg, "expected 1..1048576");
 		o->max_tasks = (int)v;
 		break;
+	case 'i':
+		if (rt_parse_duration(arg, RT_DUR_BARE_SECONDS, &o->interval_ns, &why))
+			die_usage(state, "bad interval '%s'", arg, why);
+		if (o->interval_ns < 10000000ULL)
+			die_usage(state, "bad interval '%s'", arg, "must be at least 10ms");
+		break;
+	case OPT_JSON_LINES:
+		o->json_lines_path = arg;
+		break;
 	case OPT_NO_TRACE:
 		o->no_trace = true;
 		break;
@@ -217,6 +233,8 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
+		if (o->json_lines_path && !o->interval_ns)
+			die_usage(state, "%s", "--json-lines", "needs -i DURATION");
 		if (!o->ntids && !o->ntgids && !o->command)
 			die_usage(state, "%s", "nothing to trace",
 				  "give -p TID, -t PID or -- COMMAND (see rttrace run --help)");

@@ -39,6 +39,8 @@ struct rt_opts {
 	bool no_trace; /* --no-trace: no worst-case capture */
 	uint32_t ring_size; /* --trace-events: per-CPU ring entries (power of 2) */
 	char **command; /* -- COMMAND [ARGS...], NULL-terminated */
+	uint64_t interval_ns; /* -i: continuous mode, 0 = off */
+	const char *json_lines_path; /* --json-lines FILE|- */
 };
 
 /* Parse `rttrace run ...` (argv[0] is "run").  Exits with RT_EXIT_USAGE and

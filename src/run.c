@@ -16,12 +16,16 @@
 #include "run.h"
 #include "tracer.h"
 #include "capture.h"
+#include "interval.h"
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, dump_signal;
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	if (sig == SIGUSR1)
+		dump_signal = 1;
+	else
+		stop_signal = sig;
 }
 
 /* Headroom for threads created after start (-t, -- COMMAND). */
@@ -36,7 +40,11 @@ struct run_ctx {
 	bool child_reaped;
 	int go_pipe[2];
 	bool tracks_groups;
+	struct rt_interval iv;
+	FILE *jsonl;
 };
+
+static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool final);
 
 static int resolve_targets(struct run_ctx *c, int *ntasks)
 {
@@ -188,19 +196,6 @@ static void reap_child(struct run_ctx *c, bool wait)
 		c->child_reaped = true;
 }
 
-static void trace_loop(struct run_ctx *c, uint64_t start_ns)
-{
-	while (!stop_signal) {
-		/* Copies captured windows out as they are committed. */
-		rt_capture_poll(&c->cap, 50);
-		reap_child(c, false);
-		if (c->o.duration_ns && rt_now_ns() - start_ns >= c->o.duration_ns)
-			break;
-		if (all_exited(c))
-			break;
-	}
-}
-
 /* comm, policy and priority as they are now (exec and sched_setscheduler
  * change them after pick-up); exited tasks keep what the exit hook saw. */
 static void refresh_live_tasks(struct run_ctx *c)
@@ -222,7 +217,34 @@ static void refresh_live_tasks(struct run_ctx *c)
 	}
 }
 
-static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns)
+static void trace_loop(struct run_ctx *c, uint64_t start_ns)
+{
+	uint64_t next_tick = start_ns + c->o.interval_ns;
+
+	while (!stop_signal) {
+		/* Copies captured windows out as they are committed. */
+		rt_capture_poll(&c->cap, 50);
+		reap_child(c, false);
+		if (c->o.interval_ns && rt_now_ns() >= next_tick) {
+			refresh_live_tasks(c);
+			rt_interval_tick(&c->iv, c->tr.slots, rt_tracer_nslots(&c->tr), start_ns,
+					 rt_now_ns(), c->jsonl == stdout ? stderr : stdout, c->jsonl);
+			next_tick += c->o.interval_ns;
+		}
+		if (dump_signal) {
+			dump_signal = 0;
+			report(c, start_ns, rt_now_ns(), false);
+		}
+		if (c->o.duration_ns && rt_now_ns() - start_ns >= c->o.duration_ns)
+			break;
+		if (all_exited(c))
+			break;
+	}
+}
+
+/* The report: final, or on SIGUSR1 (interim: nothing is stopped or reset,
+ * and the loss warnings wait for the final one). */
+static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool final)
 {
 	const struct rt_counters *cnt = rt_tracer_counters(&c->tr);
 	struct rt_report r = { .opts = &c->o, .feat = &c->tr.feat,
@@ -242,6 +264,8 @@ static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns)
 			r.tasks[r.ntasks++] = c->tr.slots[i];
 		}
 	r.lost_events = cnt->slots_full + cnt->storage_failed;
+	if (!final)
+		goto emit;
 	if (cnt->slots_full) {
 		fprintf(stderr, "rttrace: %llu tasks were not tracked: the task table is full "
 			"(%u entries); raise --max-tasks\n",
@@ -257,8 +281,11 @@ static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns)
 			(unsigned long long)cnt->storage_failed);
 		rc = RT_EXIT_RUNTIME;
 	}
+emit:
 	if (c->o.json_path && !strcmp(c->o.json_path, "-"))
 		text_out = stderr;
+	if (!final)
+		fprintf(text_out, "rttrace: report on SIGUSR1 (tracing goes on)\n");
 	if (c->o.format == RT_FMT_SEED)
 		rt_report_seed(text_out, &r);
 	else
@@ -294,10 +321,20 @@ int rt_cmd_run(int argc, char **argv)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	if (c.o.json_lines_path) {
+		c.jsonl = strcmp(c.o.json_lines_path, "-") ? fopen(c.o.json_lines_path, "w") : stdout;
+		if (!c.jsonl) {
+			fprintf(stderr, "rttrace: cannot write %s: %s\n", c.o.json_lines_path, strerror(errno));
+			return RT_EXIT_USAGE;
+		}
+	}
 	if (c.o.command && (rc = spawn_command(&c)))
 		return rc;
 	rc = rt_tracer_open(&c.tr, &c.o, (uint32_t)max_slots);
 	if (!rc && rt_capture_open(&c.cap, &c.tr))
+		rc = RT_EXIT_RUNTIME;
+	if (!rc && c.o.interval_ns && rt_interval_init(&c.iv, (uint32_t)max_slots, rt_now_ns()))
 		rc = RT_EXIT_RUNTIME;
 	/* The session spans every sample: no window starts before a task is
 	 * added, and none ends after the programs are detached. */
@@ -330,7 +367,14 @@ int rt_cmd_run(int argc, char **argv)
 		reap_child(&c, true);
 	}
 	all_exited(&c); /* final exited flags */
-	rc = report(&c, start_ns, end_ns);
+	if (c.o.interval_ns)
+		/* the last, partial interval */
+		rt_interval_tick(&c.iv, c.tr.slots, rt_tracer_nslots(&c.tr), start_ns, end_ns,
+				 c.jsonl == stdout ? stderr : stdout, c.jsonl);
+	rc = report(&c, start_ns, end_ns, true);
+	rt_interval_free(&c.iv);
+	if (c.jsonl && c.jsonl != stdout)
+		fclose(c.jsonl);
 	if (c.child > 0 && c.child_reaped && WIFEXITED(c.child_status) &&
 	    WEXITSTATUS(c.child_status) == 127 && rc == RT_EXIT_OK)
 		rc = RT_EXIT_RUNTIME; /* the command could not be run */
