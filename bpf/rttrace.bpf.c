@@ -105,7 +105,7 @@ struct {
 /* Window descriptors for user space (new maxima, SLO violations). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, 64 * 1024); /* ~600 window descriptors in flight */
 } commits SEC(".maps");
 
 /* Per-TID or per-TGID SLO overrides, read once when a slot is made. */

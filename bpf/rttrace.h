@@ -75,7 +75,7 @@ struct rt_slot {
 
 /*
  * Per-task hot state, kept in task-local storage (or, on kernels without
- * it, a TID-keyed hash).  160 bytes.
+ * it, a TID-keyed hash).  176 bytes.
  */
 enum rt_run_state {
 	RT_ST_UNKNOWN = 0, /* picked up mid-flight: wait for a switch-out */

@@ -69,7 +69,7 @@ static const struct argp_option run_options[] = {
 	{ "format", OPT_FORMAT, "text|seed", 0, "Text report style; seed prints the old module's lines", 2 },
 	{ "interval", 'i', "DURATION", 0, "Continuous mode: print a summary every DURATION", 2 },
 	{ "json-lines", OPT_JSON_LINES, "FILE|-", 0, "With -i: one JSON object per interval to FILE", 2 },
-	{ "max-tasks", OPT_MAX_TASKS, "N", 0, "Room for N tracked tasks (default: targets + 64 for -t/COMMAND)", 3 },
+	{ "max-tasks", OPT_MAX_TASKS, "N", 0, "Room for N tracked tasks (default: targets + 32 for -t/COMMAND)", 3 },
 	{ "backend", OPT_BACKEND, "auto|tp_btf|raw_tp", 0, "Force the probe/storage backend (for testing)", 3 },
 	{ "verbose", 'v', 0, 0, "Print libbpf debug output and the chosen kernel features", 3 },
 	{ 0 },

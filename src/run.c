@@ -29,7 +29,7 @@ static void on_signal(int sig)
 }
 
 /* Headroom for threads created after start (-t, -- COMMAND). */
-#define RT_THREAD_HEADROOM 64
+#define RT_THREAD_HEADROOM 32
 
 struct run_ctx {
 	struct rt_opts o;
