@@ -20,8 +20,8 @@ SRCS := src/main.c src/cli.c src/duration.c src/stats.c src/procfs.c \
 OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(SRCS))
 WORKLOADS := $(patsubst workloads/%.c,$(OUT)/workloads/%,$(wildcard workloads/*.c))
 
-DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev \
-	pkg-config make gcc
+DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libjson-c-dev \
+	pkg-config make gcc file
 DEB_TEST := libcmocka-dev bpftrace python3 rt-tests linux-perf libbpf-tools util-linux procps
 
 .PHONY: all deps test unit-test live-test demo clean workloads
@@ -48,6 +48,52 @@ $(OUT)/workloads/%: workloads/%.c $(wildcard workloads/*.h) | $(OUT)/workloads
 
 $(OUT) $(OUT)/obj $(OUT)/workloads $(OUT)/tests:
 	mkdir -p $@
+
+# ---- static binaries (x86_64 here, aarch64 for the Raspberry Pi 4) ----------
+# `make static` builds build/rttrace-static-<arch> for ARCH (default: this
+# machine); `make ARCH=arm64 static` (or `make pi4`) cross-builds with
+# aarch64-linux-gnu-gcc and Debian's :arm64 -dev packages (`make deps-arm64`).
+STATIC_UNAME := $(if $(filter arm64,$(ARCH)),aarch64,$(if $(filter x86,$(ARCH)),x86_64,$(ARCH)))
+CROSS_COMPILE ?= $(if $(filter $(STATIC_UNAME),$(shell uname -m)),,$(STATIC_UNAME)-linux-gnu-)
+SOUT := $(OUT)/static-$(ARCH)
+SCC := $(CROSS_COMPILE)gcc
+STATIC_BIN := $(OUT)/rttrace-static-$(STATIC_UNAME)
+SOBJS := $(patsubst src/%.c,$(SOUT)/obj/%.o,$(SRCS))
+STATIC_LIBS := -lbpf -lelf -lz -lzstd -ljson-c -lm
+SWORKLOADS := $(patsubst workloads/%.c,$(SOUT)/workloads/%,$(wildcard workloads/*.c))
+
+.PHONY: static pi4 static-workloads deps-arm64
+
+static: $(STATIC_BIN)
+
+pi4:
+	$(MAKE) ARCH=arm64 static static-workloads
+
+$(SOUT)/rttrace.bpf.o: bpf/rttrace.bpf.c bpf/rttrace.h bpf/hist.h bpf/core_fixes.bpf.h vmlinux/$(ARCH)/vmlinux.h
+	mkdir -p $(SOUT)/obj $(SOUT)/workloads
+	$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf -c $< -o $@
+	llvm-strip -g $@
+
+$(SOUT)/rttrace.skel.h: $(SOUT)/rttrace.bpf.o
+	$(BPFTOOL) gen skeleton $< name rttrace_bpf > $@
+
+$(SOUT)/obj/%.o: src/%.c $(SOUT)/rttrace.skel.h $(wildcard src/*.h) bpf/rttrace.h bpf/hist.h
+	$(SCC) $(CFLAGS) -I$(SOUT) -Ibpf -Iinclude -Isrc -DRTTRACE_VERSION=\"$(VERSION)\" -c $< -o $@
+
+$(STATIC_BIN): $(SOBJS)
+	$(SCC) -static $(CFLAGS) -o $@ $^ $(STATIC_LIBS)
+	@file $@ | grep -q "statically linked" || { echo "$@ is not static"; exit 1; }
+
+static-workloads: $(SWORKLOADS)
+
+$(SOUT)/workloads/%: workloads/%.c $(wildcard workloads/*.h)
+	mkdir -p $(SOUT)/workloads
+	$(SCC) -static -O2 -Wall -Wextra -pthread -o $@ $< -lm
+
+deps-arm64:
+	./tests/install_deps.sh gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	dpkg --print-foreign-architectures | grep -qx arm64 || { dpkg --add-architecture arm64 && apt-get update -qq; }
+	./tests/install_deps.sh libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64 libzstd-dev:arm64
 
 # ---- tests ------------------------------------------------------------------
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))

@@ -29,6 +29,10 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile bool has_prev_state_arg = true; /* sched_switch has prev_state (5.18+) */
 const volatile __u32 max_slots = 1;
 const volatile bool capture = false;      /* worst-case event capture on */
+/* false when the running kernel has no BTF (--btf FILE supplies the types
+ * for CO-RE): helpers that return BTF pointers are then unavailable */
+const volatile bool kernel_btf = true;
+const volatile __u32 thread_size = 16384; /* THREAD_SIZE without KASAN */
 const volatile __u32 ring_size = 1;       /* events per CPU ring, power of 2 */
 const volatile __u64 default_slo[RT_NR_METRICS] = {
 	RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET,
@@ -384,7 +388,7 @@ static __always_inline __u64 ev_switch(__u32 cpu, __u64 now, bool preempt,
 static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 target,
 				       __u64 now, struct rt_win_ctx *w)
 {
-	struct task_struct *waker = bpf_get_current_task_btf();
+	struct task_struct *waker = (struct task_struct *)bpf_get_current_task();
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct rt_event *e;
 	__u64 seq = 0;
@@ -482,6 +486,15 @@ static __always_inline bool in_timer_sleep(struct task_struct *prev, bool ts)
 	long nr;
 	bool compat;
 
+	if (!kernel_btf) {
+		/* No BTF pointers: task_pt_regs() by hand, at the top of the
+		 * task's kernel stack (x86_64 and arm64 put them there). */
+		cur = (struct task_struct *)bpf_get_current_task();
+		regs = (struct pt_regs *)((long)BPF_CORE_READ(cur, stack) + thread_size -
+					  bpf_core_type_size(struct pt_regs));
+		ts = false;
+		goto read;
+	}
 	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs) ||
 	    !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
 		return false;
@@ -489,6 +502,7 @@ static __always_inline bool in_timer_sleep(struct task_struct *prev, bool ts)
 	 * registers are read directly (no probe-read helper calls). */
 	cur = ts ? prev : bpf_get_current_task_btf();
 	regs = (struct pt_regs *)bpf_task_pt_regs(cur);
+read:
 	if (!regs)
 		return false;
 #if defined(__TARGET_ARCH_x86)

@@ -23,6 +23,7 @@ enum {
 	OPT_NO_TRACE,
 	OPT_TRACE_EVENTS,
 	OPT_JSON_LINES,
+	OPT_BTF,
 };
 
 static const char run_doc[] =
@@ -70,6 +71,7 @@ static const struct argp_option run_options[] = {
 	{ "interval", 'i', "DURATION", 0, "Continuous mode: print a summary every DURATION", 2 },
 	{ "json-lines", OPT_JSON_LINES, "FILE|-", 0, "With -i: one JSON object per interval to FILE", 2 },
 	{ "max-tasks", OPT_MAX_TASKS, "N", 0, "Room for N tracked tasks (default: targets + 32 for -t/COMMAND)", 3 },
+	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use when the kernel has none (/sys/kernel/btf/vmlinux missing)", 3 },
 	{ "backend", OPT_BACKEND, "auto|tp_btf|raw_tp", 0, "Force the probe/storage backend (for testing)", 3 },
 	{ "verbose", 'v', 0, 0, "Print libbpf debug output and the chosen kernel features", 3 },
 	{ 0 },
@@ -203,6 +205,9 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_JSON_LINES:
 		o->json_lines_path = arg;
+		break;
+	case OPT_BTF:
+		o->btf_path = arg;
 		break;
 	case OPT_NO_TRACE:
 		o->no_trace = true;

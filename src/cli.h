@@ -41,6 +41,7 @@ struct rt_opts {
 	char **command; /* -- COMMAND [ARGS...], NULL-terminated */
 	uint64_t interval_ns; /* -i: continuous mode, 0 = off */
 	const char *json_lines_path; /* --json-lines FILE|- */
+	const char *btf_path; /* --btf FILE: kernel types when the kernel has no BTF */
 };
 
 /* Parse `rttrace run ...` (argv[0] is "run").  Exits with RT_EXIT_USAGE and

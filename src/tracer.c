@@ -77,14 +77,18 @@ static bool btf_has_enum_value(const struct btf *btf, const char *enum_name,
 
 static int probe_features(struct rt_tracer *t, const struct rt_opts *o)
 {
-	const char *path = getenv("RTTRACE_SYSFS_BTF");
+	const char *sysfs = getenv("RTTRACE_SYSFS_BTF"); /* tests pretend it is missing */
 	bool can_tp_btf;
 	struct btf *btf;
 
-	t->feat.btf_path = path ? path : "/sys/kernel/btf/vmlinux";
-	if (access(t->feat.btf_path, R_OK)) {
-		fprintf(stderr, "rttrace: this kernel has no BTF (%s is missing): "
-			"rebuild it with CONFIG_DEBUG_INFO_BTF=y\n", t->feat.btf_path);
+	if (!sysfs)
+		sysfs = "/sys/kernel/btf/vmlinux";
+	t->feat.kernel_btf = access(sysfs, R_OK) == 0;
+	t->feat.btf_path = o->btf_path ? o->btf_path : sysfs;
+	if (!t->feat.kernel_btf && !o->btf_path) {
+		fprintf(stderr, "rttrace: this kernel has no BTF (%s is missing): rebuild it with "
+			"CONFIG_DEBUG_INFO_BTF=y, or pass --btf FILE (see README: Kernels without BTF)\n",
+			sysfs);
 		return -1;
 	}
 	btf = btf__parse(t->feat.btf_path, NULL);
@@ -94,15 +98,18 @@ static int probe_features(struct rt_tracer *t, const struct rt_opts *o)
 		return -1;
 	}
 	t->feat.prev_state_arg = switch_has_prev_state(btf);
-	t->feat.timer_detect = btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_task_pt_regs");
-	can_tp_btf = btf__find_by_name_kind(btf, "btf_trace_sched_switch", BTF_KIND_TYPEDEF) > 0 &&
+	t->feat.timer_detect = !t->feat.kernel_btf ||
+			       btf_has_enum_value(btf, "bpf_func_id", "BPF_FUNC_task_pt_regs");
+	/* tp_btf programs are checked against the kernel's own BTF. */
+	can_tp_btf = t->feat.kernel_btf &&
+		     btf__find_by_name_kind(btf, "btf_trace_sched_switch", BTF_KIND_TYPEDEF) > 0 &&
 		     libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
 	btf__free(btf);
 
 	switch (o->backend) {
 	case RT_BACKEND_TP_BTF:
 		if (!can_tp_btf) {
-			fprintf(stderr, "rttrace: --backend tp_btf: this kernel lacks tp_btf or task storage (5.11+); use --backend raw_tp\n");
+			fprintf(stderr, "rttrace: --backend tp_btf: this kernel lacks BTF, tp_btf or task storage (5.11+); use --backend raw_tp\n");
 			return -1;
 		}
 		t->feat.tp_btf = true;
@@ -172,8 +179,8 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 	}
 	if (probe_features(t, o))
 		return RT_EXIT_RUNTIME;
-	if (getenv("RTTRACE_SYSFS_BTF"))
-		open_opts.btf_custom_path = t->feat.btf_path;
+	if (o->btf_path)
+		open_opts.btf_custom_path = o->btf_path;
 
 	skel = rttrace_bpf__open_opts(&open_opts);
 	if (!skel) {
@@ -182,6 +189,7 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 	}
 	t->skel = skel;
 	skel->rodata->has_prev_state_arg = t->feat.prev_state_arg;
+	skel->rodata->kernel_btf = t->feat.kernel_btf;
 	skel->rodata->max_slots = max_slots;
 	for (i = 0; i < RT_NR_METRICS; i++)
 		skel->rodata->default_slo[i] = o->slo_default[i];
@@ -255,11 +263,12 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 	}
 	if (o->verbose)
 		fprintf(stderr, "rttrace: backend %s, sched_switch prev_state %s, timer-sleep detection %s, "
-			"capture %s (%u events per CPU), BTF %s\n",
+			"capture %s (%u events per CPU), BTF %s%s\n",
 			t->feat.tp_btf ? "tp_btf+task-storage" : "raw_tp+hash",
 			t->feat.prev_state_arg ? "argument" : "task field",
 			t->feat.timer_detect ? "pt_regs" : "unavailable",
-			t->capture ? "on" : "off", t->ring_size, t->feat.btf_path);
+			t->capture ? "on" : "off", t->ring_size, t->feat.btf_path,
+			t->feat.kernel_btf ? "" : " (kernel has none)");
 	return 0;
 }
 

@@ -15,7 +15,8 @@ struct rt_features {
 	bool tp_btf;            /* tp_btf programs + task-local storage   */
 	bool prev_state_arg;    /* sched_switch carries prev_state (5.18+) */
 	bool timer_detect;      /* bpf_task_pt_regs(): relief available    */
-	const char *btf_path;
+	bool kernel_btf;        /* the running kernel has BTF               */
+	const char *btf_path;   /* the BTF used for CO-RE                  */
 };
 
 struct rt_tracer {

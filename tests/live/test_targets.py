@@ -73,6 +73,28 @@ class Targets(unittest.TestCase):
         dur = r.report["session"]["end_ns"] - r.report["session"]["start_ns"]
         self.assertLess(dur, 5_000 * MS)
 
+    def test_btf_file_on_a_kernel_without_btf(self):
+        """--btf FILE where /sys/kernel/btf/vmlinux is 'missing': raw_tp, the
+        hand-made pt_regs lookup for relief, and the same numbers as a normal
+        run watching the same task."""
+        import shutil
+        shutil.copy("/sys/kernel/btf/vmlinux", "/tmp/rttrace-test.btf")
+        p, tids = workload("control_loop", "--period", "5ms", "--busy", "1ms", "--policy", "fifo",
+                           "--prio", "40", "--duration", "4s")
+        a = rttrace("-p", str(tids["main"]), popen=True)
+        b = rttrace("-p", str(tids["main"]), "--btf", "/tmp/rttrace-test.btf", popen=True,
+                    env={"RTTRACE_SYSFS_BTF": "/nonexistent/vmlinux"})
+        p.wait()
+        ra, rb = wait_run(a), wait_run(b)
+        os.unlink("/tmp/rttrace-test.btf")
+        self.assertEqual((ra.rc, rb.rc), (0, 0), ra.err + rb.err)
+        self.assertEqual(rb.report["system"]["backend"], "raw_tp")
+        for m in ("latency", "response", "relief"):
+            x, y = ra.metric(tids["main"], m), rb.metric(tids["main"], m)
+            self.assertGreaterEqual(y["count"], 500, m)
+            self.assertLess(abs(x["count"] - y["count"]), 0.15 * x["count"], m)
+            self.assertLess(abs(x["p50_ns"] - y["p50_ns"]), 0.1 * x["p50_ns"] + 20_000, m)
+
     def test_backends_agree_on_the_same_run(self):
         """tp_btf (task storage) and raw_tp (hash) watch the same task at once."""
         p, tids = workload("control_loop", "--period", "5ms", "--busy", "1ms", "--policy", "fifo",

@@ -37,7 +37,7 @@ done
 for c in qemu-system-x86_64 busybox xz cpio gzip apt-get dpkg timeout; do
 	command -v $c >/dev/null || die "$c not found (make deps installs the VM lab packages)"
 done
-file -L "$(command -v busybox)" 2>/dev/null | grep -q 'dynamically linked' &&
+readelf -l "$(readlink -f "$(command -v busybox)")" 2>/dev/null | grep -q 'INTERP' &&
 	die "busybox is dynamically linked: install busybox-static"
 
 T0=$(date +%s.%N)
