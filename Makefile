@@ -98,7 +98,7 @@ deps-arm64:
 # ---- tests ------------------------------------------------------------------
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 UNIT_LIB_SRCS := src/cli.c src/duration.c src/stats.c src/report_json.c src/procfs.c src/sysinfo.c \
-	src/report_trace.c src/analysis.c src/capture.c
+	src/report_trace.c src/analysis.c src/capture.c src/export_prom.c src/export_perfetto.c
 
 $(OUT)/tests/%: tests/unit/%.c $(UNIT_LIB_SRCS) $(OUT)/rttrace.skel.h | $(OUT)/tests
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(UNIT_LIB_SRCS) -lcmocka $(LIBS)

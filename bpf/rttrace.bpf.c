@@ -33,15 +33,22 @@ const volatile bool capture = false;      /* worst-case event capture on */
  * for CO-RE): helpers that return BTF pointers are then unavailable */
 const volatile bool kernel_btf = true;
 const volatile __u32 thread_size = 16384; /* THREAD_SIZE without KASAN */
+const volatile int irq_mode = RT_IRQM_NONE;
 const volatile __u32 ring_size = 1;       /* events per CPU ring, power of 2 */
 const volatile __u64 default_slo[RT_NR_METRICS] = {
-	RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET,
+	RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET,
 };
 
 /* Shared with user space through the mmapped .bss. */
 __u32 next_slot;          /* slot allocator (fetch-add, never reused) */
 __u32 want_count;         /* entries in `want`: zero makes pick-up free */
 __u32 track_tgid_count;   /* entries in `track_tgid`: zero makes forks free */
+/* Samples count only if their window starts at or after this (user space
+ * sets it once every target is added: the session's start). */
+__u64 session_start_ns = ~0ULL;
+/* ... and end at or before this (set when the session stops, before the
+ * programs are detached one by one). */
+__u64 session_end_ns = ~0ULL;
 struct rt_counters counters;
 struct rt_cpu_ring cpu_ring[RT_MAX_CPUS];
 
@@ -96,6 +103,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } track_tgid SEC(".maps");
+
+/* Tracked IRQ threads, by TID. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct rt_irq_state);
+} irq_threads SEC(".maps");
 
 /* Captured events: ring_size entries per CPU, CPU c at [c * ring_size]. */
 struct {
@@ -187,8 +202,11 @@ attach_state(struct task_struct *t, __u32 tid, __u32 idx, __u8 run_state,
 {
 	struct rt_task_state init = { .slot = idx, .run_state = run_state,
 				      .icpu = RT_NO_CPU };
+	struct rt_slot *s = bpf_map_lookup_elem(&slots, &idx);
 	struct rt_task_state *st;
 
+	if (s)
+		init.flags = s->flags & RT_SLOT_IRQ;
 	if (ts) {
 		st = bpf_task_storage_get(&task_state, t, &init,
 					  BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -386,7 +404,8 @@ static __always_inline __u64 ev_switch(__u32 cpu, __u64 now, bool preempt,
 /* The window's first event: the wakeup, on the ring of the CPU the task
  * was placed on (where its interest goes). */
 static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 target,
-				       __u64 now, struct rt_win_ctx *w)
+				       __u64 now, struct rt_win_ctx *w,
+				       struct rt_waker *waking)
 {
 	struct task_struct *waker = (struct task_struct *)bpf_get_current_task();
 	__u32 cpu = bpf_get_smp_processor_id();
@@ -395,9 +414,21 @@ static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 target,
 
 	w->ncpus = 0;
 	w->overflow = 0;
-	w->waker_cpu = cpu;
 	w->target_cpu = target;
-	fill_task(waker, &w->waker_pid, &w->waker_prio, &w->waker_policy, w->waker_comm);
+	if (waking->pid || waking->comm[0]) {
+		/* the real waker, seen at sched_waking */
+		w->waker_cpu = waking->cpu;
+		w->waker_pid = waking->pid;
+		w->waker_prio = waking->prio;
+		w->waker_policy = waking->policy;
+		__builtin_memcpy(w->waker_comm, waking->comm, RT_COMM_LEN);
+		cpu = waking->cpu;
+	} else {
+		w->waker_cpu = cpu;
+		fill_task(waker, &w->waker_pid, &w->waker_prio, &w->waker_policy, w->waker_comm);
+	}
+	waking->pid = 0;
+	waking->comm[0] = 0;
 	e = ev_reserve(target, &seq);
 	if (!e)
 		return 0;
@@ -451,7 +482,7 @@ static __always_inline void record(struct rt_slot *s, struct rt_task_state *st,
 	__u64 v = end - start;
 	__u32 b;
 
-	if ((__s64)v < 0)
+	if ((__s64)v < 0 || start < session_start_ns || end > session_end_ns)
 		return;
 	ms->count++;
 	ms->sum_ns += v;
@@ -463,12 +494,12 @@ static __always_inline void record(struct rt_slot *s, struct rt_task_state *st,
 		ms->max_ns = v;
 		ms->max_start_ns = start;
 		ms->max_end_ns = end;
-		if (capture)
+		if (capture && st)
 			commit(st, m, RT_WIN_WORST, start, end, cpu, end_seq);
 	}
 	if (v > ms->slo_ns) {
 		ms->violations++;
-		if (capture)
+		if (capture && st)
 			commit(st, m, RT_WIN_VIOLATION, start, end, cpu, end_seq);
 	}
 	b = rt_hist_bucket(v);
@@ -535,6 +566,79 @@ read:
 #endif
 }
 
+/* ---- threaded IRQs ----------------------------------------------------- */
+
+/* One interrupt fully handled by IRQ thread is: irq = handler time; and,
+ * when its hard IRQ was seen, irq_delay = hard entry -> handler end, with
+ * its three parts. */
+static __always_inline void irq_done(struct rt_irq_state *is, __u64 begin, __u64 now)
+{
+	__u32 idx = is->slot;
+	struct rt_slot *s = bpf_map_lookup_elem(&slots, &idx);
+	__u64 h0 = is->hard_entry_ns, h1 = is->hard_exit_ns, v;
+
+	is->hard_entry_ns = 0;
+	is->hard_exit_ns = 0;
+	is->handler_ns = 0;
+	if (!s)
+		return;
+	record(s, 0, RT_IRQ, begin, now, 0, 0);
+	if (!h0 || h0 > begin)
+		return;
+	if (!h1 || h1 > begin)
+		h1 = begin;
+	v = now - h0;
+	if (v > s->m[RT_IRQ_DELAY].max_ns) {
+		s->delay_parts[RT_DP_HARD] = h1 - h0;
+		s->delay_parts[RT_DP_WAKE] = begin - h1;
+		s->delay_parts[RT_DP_THREAD] = now - begin;
+	}
+	s->delay_part_sum[RT_DP_HARD] += h1 - h0;
+	s->delay_part_sum[RT_DP_WAKE] += begin - h1;
+	s->delay_part_sum[RT_DP_THREAD] += now - begin;
+	record(s, 0, RT_IRQ_DELAY, h0, now, 0, 0);
+}
+
+/* Hard IRQ of an action whose thread we track. */
+static __always_inline void irq_hard(struct irqaction *action, bool entry, int ret)
+{
+	struct task_struct *thread;
+	struct rt_irq_state *is;
+	__u32 tid;
+
+	if (irq_mode == RT_IRQM_NONE)
+		return;
+	thread = BPF_CORE_READ(action, thread);
+	if (!thread)
+		return;
+	tid = BPF_CORE_READ(thread, pid);
+	is = bpf_map_lookup_elem(&irq_threads, &tid);
+	if (!is)
+		return;
+	if (entry) {
+		if (!is->hard_entry_ns) {
+			is->hard_entry_ns = bpf_ktime_get_ns();
+			is->hard_exit_ns = 0;
+		}
+	} else if (is->hard_entry_ns && !is->hard_exit_ns && (ret & 2 /* IRQ_WAKE_THREAD */)) {
+		is->hard_exit_ns = bpf_ktime_get_ns();
+	}
+}
+
+/* Threaded handler entry/exit, in the IRQ thread itself. */
+static __always_inline void irq_thread_fn(bool entry)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct rt_irq_state *is = bpf_map_lookup_elem(&irq_threads, &tid);
+
+	if (!is)
+		return;
+	if (entry)
+		is->handler_ns = bpf_ktime_get_ns();
+	else if (is->handler_ns)
+		irq_done(is, is->handler_ns, bpf_ktime_get_ns());
+}
+
 /* ---- event handlers ---------------------------------------------------- */
 
 static __always_inline void on_wakeup(struct task_struct *p, bool ts)
@@ -554,7 +658,7 @@ static __always_inline void on_wakeup(struct task_struct *p, bool ts)
 	if (capture) {
 		/* Placement: the tracepoint runs after select_task_rq. */
 		__u16 target = get_task_cpu(p);
-		__u64 seq = ev_wakeup(p, target, now, &st->inner);
+		__u64 seq = ev_wakeup(p, target, now, &st->inner, &st->waking);
 
 		if (st->sleep_kind == RT_SLEEP_TIMER && !st->relief_ns)
 			__builtin_memcpy(&st->outer, &st->inner, sizeof(st->outer));
@@ -567,6 +671,19 @@ static __always_inline void on_wakeup(struct task_struct *p, bool ts)
 	}
 	if (st->sleep_kind == RT_SLEEP_TIMER && !st->relief_ns)
 		st->relief_ns = now;
+}
+
+/* sched_waking runs in the waker's context: remember who it is. */
+static __always_inline void on_waking(struct task_struct *p, bool ts)
+{
+	struct rt_task_state *st = state_of(p, ts);
+	struct task_struct *cur;
+
+	if (!st || st->run_state != RT_ST_SLEEPING)
+		return;
+	cur = (struct task_struct *)bpf_get_current_task();
+	fill_task(cur, &st->waking.pid, &st->waking.prio, &st->waking.policy, st->waking.comm);
+	st->waking.cpu = bpf_get_smp_processor_id();
 }
 
 static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
@@ -586,6 +703,14 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 	st->run_state = RT_ST_SLEEPING;
 	st->sleep_kind = timer ? RT_SLEEP_TIMER : RT_SLEEP_OTHER;
 	s = slot_of(st);
+	if (irq_mode == RT_IRQM_SCHED && (st->flags & RT_SLOT_IRQ) && st->resp_ns) {
+		/* approximation: the thread's whole activation is the handler */
+		__u32 tid = BPF_CORE_READ(prev, pid);
+		struct rt_irq_state *is = bpf_map_lookup_elem(&irq_threads, &tid);
+
+		if (is && is->handler_ns)
+			irq_done(is, is->handler_ns, now);
+	}
 	if (s) {
 		if (st->resp_ns)
 			record(s, st, RT_RESPONSE, st->resp_ns, now, cpu, seq);
@@ -612,6 +737,15 @@ static __always_inline void switch_in(struct rt_task_state *st, __u64 now,
 	struct rt_slot *s;
 
 	arrive(st, cpu, seq);
+	if (irq_mode == RT_IRQM_SCHED && (st->flags & RT_SLOT_IRQ) && st->wake_ns) {
+		__u32 idx = st->slot;
+		struct rt_slot *is_slot = bpf_map_lookup_elem(&slots, &idx);
+		__u32 tid = is_slot ? is_slot->tid : 0;
+		struct rt_irq_state *is = bpf_map_lookup_elem(&irq_threads, &tid);
+
+		if (is)
+			is->handler_ns = now;
+	}
 	if (st->wake_ns) {
 		s = slot_of(st);
 		if (s)
@@ -740,6 +874,13 @@ int BPF_PROG(tp_wakeup, struct task_struct *p)
 	return 0;
 }
 
+SEC("tp_btf/sched_waking")
+int BPF_PROG(tp_waking, struct task_struct *p)
+{
+	on_waking(p, true);
+	return 0;
+}
+
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(tp_wakeup_new, struct task_struct *p)
 {
@@ -787,14 +928,18 @@ int BPF_PROG(tp_migrate, struct task_struct *p, int dest_cpu)
 SEC("tp_btf/irq_handler_entry")
 int BPF_PROG(tp_irq_entry, int irq, struct irqaction *action)
 {
-	on_irq(RT_EV_IRQ_ENTRY, irq, 0, 0);
+	irq_hard(action, true, 0);
+	if (capture)
+		on_irq(RT_EV_IRQ_ENTRY, irq, 0, 0);
 	return 0;
 }
 
 SEC("tp_btf/irq_handler_exit")
 int BPF_PROG(tp_irq_exit, int irq, struct irqaction *action, int ret)
 {
-	on_irq(RT_EV_IRQ_EXIT, irq, 0, ret);
+	irq_hard(action, false, ret);
+	if (capture)
+		on_irq(RT_EV_IRQ_EXIT, irq, 0, ret);
 	return 0;
 }
 
@@ -818,6 +963,13 @@ SEC("raw_tp/sched_wakeup")
 int BPF_PROG(raw_wakeup, struct task_struct *p)
 {
 	on_wakeup(p, false);
+	return 0;
+}
+
+SEC("raw_tp/sched_waking")
+int BPF_PROG(raw_waking, struct task_struct *p)
+{
+	on_waking(p, false);
 	return 0;
 }
 
@@ -866,14 +1018,18 @@ int BPF_PROG(raw_migrate, struct task_struct *p, int dest_cpu)
 SEC("raw_tp/irq_handler_entry")
 int BPF_PROG(raw_irq_entry, int irq, struct irqaction *action)
 {
-	on_irq(RT_EV_IRQ_ENTRY, irq, 0, 0);
+	irq_hard(action, true, 0);
+	if (capture)
+		on_irq(RT_EV_IRQ_ENTRY, irq, 0, 0);
 	return 0;
 }
 
 SEC("raw_tp/irq_handler_exit")
 int BPF_PROG(raw_irq_exit, int irq, struct irqaction *action, int ret)
 {
-	on_irq(RT_EV_IRQ_EXIT, irq, 0, ret);
+	irq_hard(action, false, ret);
+	if (capture)
+		on_irq(RT_EV_IRQ_EXIT, irq, 0, ret);
 	return 0;
 }
 
@@ -888,5 +1044,80 @@ SEC("raw_tp/softirq_exit")
 int BPF_PROG(raw_softirq_exit, unsigned int vec)
 {
 	on_irq(RT_EV_SOFTIRQ_EXIT, 0, vec, 0);
+	return 0;
+}
+
+/* ---- threaded IRQ handler: one of these pairs is loaded ----------------- */
+/* irq_thread() calls handler_fn = irq_thread_fn (request_threaded_irq) or
+ * irq_forced_thread_fn (forced threading: PREEMPT_RT, threadirqs). */
+
+SEC("fentry/irq_thread_fn")
+int BPF_PROG(fentry_irq_thread_fn, struct irq_desc *desc, struct irqaction *action)
+{
+	irq_thread_fn(true);
+	return 0;
+}
+
+SEC("fexit/irq_thread_fn")
+int BPF_PROG(fexit_irq_thread_fn, struct irq_desc *desc, struct irqaction *action, int ret)
+{
+	irq_thread_fn(false);
+	return 0;
+}
+
+SEC("fentry/irq_forced_thread_fn")
+int BPF_PROG(fentry_irq_forced_thread_fn, struct irq_desc *desc, struct irqaction *action)
+{
+	irq_thread_fn(true);
+	return 0;
+}
+
+SEC("fexit/irq_forced_thread_fn")
+int BPF_PROG(fexit_irq_forced_thread_fn, struct irq_desc *desc, struct irqaction *action, int ret)
+{
+	irq_thread_fn(false);
+	return 0;
+}
+
+SEC("kprobe/irq_thread_fn")
+int kprobe_irq_thread_fn(void *ctx)
+{
+	irq_thread_fn(true);
+	return 0;
+}
+
+SEC("kretprobe/irq_thread_fn")
+int kretprobe_irq_thread_fn(void *ctx)
+{
+	irq_thread_fn(false);
+	return 0;
+}
+
+SEC("kprobe/irq_forced_thread_fn")
+int kprobe_irq_forced_thread_fn(void *ctx)
+{
+	irq_thread_fn(true);
+	return 0;
+}
+
+SEC("kretprobe/irq_forced_thread_fn")
+int kretprobe_irq_forced_thread_fn(void *ctx)
+{
+	irq_thread_fn(false);
+	return 0;
+}
+
+/* kernel_patch/: tracepoints around handler_fn() in irq_thread() */
+SEC("raw_tp/irq_threaded_handler_entry")
+int raw_irq_threaded_entry(void *ctx)
+{
+	irq_thread_fn(true);
+	return 0;
+}
+
+SEC("raw_tp/irq_threaded_handler_exit")
+int raw_irq_threaded_exit(void *ctx)
+{
+	irq_thread_fn(false);
 	return 0;
 }

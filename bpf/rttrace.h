@@ -18,8 +18,35 @@ enum rt_metric {
 	RT_LATENCY = 0,  /* wakeup of a sleeping task -> switch-in           */
 	RT_RESPONSE = 1, /* same wakeup -> next voluntary switch-out         */
 	RT_RELIEF = 2,   /* wakeup out of a timer sleep -> next timer sleep  */
-	RT_IRQ = 3,      /* threaded IRQ handler entry -> exit (later)       */
-	RT_NR_METRICS = 4,
+	RT_IRQ = 3,      /* threaded IRQ handler entry -> exit (IRQ threads) */
+	RT_IRQ_DELAY = 4, /* hard IRQ entry -> threaded handler exit          */
+	RT_NR_METRICS = 5,
+};
+
+/* How the threaded handler is observed (system.irq_mode). */
+enum rt_irq_mode {
+	RT_IRQM_NONE = 0,
+	RT_IRQM_FENTRY,     /* fentry/fexit on irq_thread_fn, irq_forced_thread_fn */
+	RT_IRQM_KPROBE,     /* kprobe/kretprobe on the same                        */
+	RT_IRQM_TRACEPOINT, /* irq_threaded_handler_entry/exit (kernel_patch/)     */
+	RT_IRQM_SCHED,      /* approximation: IRQ thread wakeup -> its next sleep  */
+};
+
+/* Parts of an IRQ handling delay (hard IRQ -> end of the threaded handler). */
+enum rt_delay_part {
+	RT_DP_HARD = 0, /* hard handler: irq_handler_entry -> exit          */
+	RT_DP_WAKE,     /* hard handler exit -> threaded handler start      */
+	RT_DP_THREAD,   /* threaded handler                                 */
+	RT_DP_NR,
+};
+
+/* Per IRQ thread (TID-keyed hash, few entries). */
+struct rt_irq_state {
+	__u32 slot;
+	__u32 pad;
+	__u64 hard_entry_ns; /* first hard IRQ not yet handled by the thread */
+	__u64 hard_exit_ns;
+	__u64 handler_ns;    /* threaded handler entry (or switch-in, sched mode) */
 };
 
 /*
@@ -53,11 +80,12 @@ struct rt_metric_stats {
 #define RT_SLOT_VALID 0x1  /* slot filled in, safe to report            */
 #define RT_SLOT_EXITED 0x2 /* sched_process_exit seen for this TID      */
 #define RT_SLOT_FORKED 0x4 /* picked up at creation (-t / -- COMMAND)   */
+#define RT_SLOT_IRQ 0x8    /* an IRQ thread (irq/N-name)                */
 
 /*
  * One tracked task's statistics: one element of the mmapable `slots`
  * array, allocated once per tracked TID and never reused within a session
- * (so PID reuse cannot merge two tasks).  sizeof = 10,072 bytes.
+ * (so PID reuse cannot merge two tasks).  sizeof = 12,600 bytes.
  */
 struct rt_slot {
 	__u32 tid;
@@ -70,12 +98,14 @@ struct rt_slot {
 	__u64 added_ns;
 	__u64 exit_ns;
 	struct rt_metric_stats m[RT_NR_METRICS];
+	__u64 delay_parts[RT_DP_NR];     /* parts of the worst irq_delay sample */
+	__u64 delay_part_sum[RT_DP_NR];  /* sums over all irq_delay samples     */
 	__u32 hist[RT_NR_METRICS][RT_HIST_BUCKETS];
 };
 
 /*
  * Per-task hot state, kept in task-local storage (or, on kernels without
- * it, a TID-keyed hash).  176 bytes.
+ * it, a TID-keyed hash).  216 bytes.
  */
 enum rt_run_state {
 	RT_ST_UNKNOWN = 0, /* picked up mid-flight: wait for a switch-out */
@@ -166,14 +196,29 @@ struct rt_window {
 	struct rt_win_ctx ctx;
 };
 
+/* Who called try_to_wake_up() (sched_waking runs in the waker; a remote
+ * sched_wakeup may run later on the target CPU, in its idle task). */
+struct rt_waker {
+	__u32 pid;     /* 0: none pending */
+	__s16 prio;
+	__u8 policy;
+	__u8 pad;
+	__u16 cpu;
+	__u16 pad2;
+	char comm[RT_COMM_LEN];
+};
+
 struct rt_task_state {
 	__u32 slot;
 	__u8 run_state;
 	__u8 sleep_kind;
 	__u16 icpu;      /* CPU holding this task's interest, RT_NO_CPU if none */
+	__u32 flags;     /* RT_SLOT_IRQ for IRQ threads */
+	__u32 pad;
 	__u64 wake_ns;   /* latency window start, 0 = closed  */
 	__u64 resp_ns;   /* response window start, 0 = closed */
 	__u64 relief_ns; /* relief window start, 0 = closed   */
+	struct rt_waker waking;  /* set at sched_waking, used at sched_wakeup */
 	struct rt_win_ctx inner; /* latency and response window */
 	struct rt_win_ctx outer; /* relief window */
 };

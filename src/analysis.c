@@ -136,10 +136,8 @@ static struct rt_part *charge(struct rt_analysis *a, const char *kind, uint32_t 
 	memset(p, 0, sizeof(*p));
 	p->kind = kind;
 	p->tid = tid;
-	if (comm) {
-		memcpy(p->comm, comm, 16);
-		p->comm[15] = 0;
-	}
+	if (comm)
+		snprintf(p->comm, sizeof(p->comm), "%s", comm);
 	p->prio = prio;
 	p->policy = policy;
 	p->cpu = cpu;
@@ -388,7 +386,9 @@ void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 					memcpy(block->comm, e->comm2, 16);
 					block->prio = e->prio2;
 					block->policy = e->policy2;
-					find_inversion(t, a, b0, e->ts, e);
+					/* no inversion claims from a gappy trace */
+					if (!t->truncated)
+						find_inversion(t, a, b0, e->ts, e);
 				}
 				block = NULL;
 				vs = V_RUNNABLE;

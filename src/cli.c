@@ -10,7 +10,15 @@
 #include "duration.h"
 #include "version.h"
 
-const char *rt_metric_names[RT_NR_METRICS] = { "latency", "response", "relief", "irq" };
+const char *rt_metric_names[RT_NR_METRICS] = { "latency", "response", "relief", "irq",
+						 "irq_delay" };
+
+const char *rt_irq_mode_name(int mode)
+{
+	static const char *n[] = { "none", "fentry", "kprobe", "tracepoint", "sched" };
+
+	return mode >= 0 && mode <= RT_IRQM_SCHED ? n[mode] : "?";
+}
 
 enum {
 	OPT_SLO_LATENCY = 0x100,
@@ -24,6 +32,9 @@ enum {
 	OPT_TRACE_EVENTS,
 	OPT_JSON_LINES,
 	OPT_BTF,
+	OPT_IRQ,
+	OPT_IRQ_MODE,
+	OPT_SLO_IRQ,
 };
 
 static const char run_doc[] =
@@ -48,6 +59,7 @@ static const char run_doc[] =
 "  rttrace run -d 5s -j report.json -- ./control_loop --period 10ms\n"
 "  rttrace run -t 1234 -d 60s --slo-latency 200us --fail-on-violation\n"
 "  rttrace run -t 1234 -i 1s --json-lines - > summaries.jsonl\n"
+"  rttrace run --irq eth0 --slo-irq 200us -d 30s     # the IRQ threads of eth0\n"
 "\n"
 "EXIT STATUS: 0 ok, 1 runtime failure, 2 bad usage, 3 an SLO was violated\n"
 "(with --fail-on-violation).\n"
@@ -59,10 +71,12 @@ static const char run_args_doc[] = "[-- COMMAND [ARGS...]]";
 static const struct argp_option run_options[] = {
 	{ "pid", 'p', "TID[,TID...]", 0, "Track these threads (kernel TIDs)", 0 },
 	{ "tgid", 't', "PID[,PID...]", 0, "Track every thread of these processes, including threads created later", 0 },
+	{ "irq", OPT_IRQ, "NAME|NUMBER", 0, "Track the IRQ thread(s) of an interrupt (repeatable)", 0 },
 	{ "duration", 'd', "DURATION", 0, "Stop after DURATION (bare number: seconds)", 0 },
 	{ "slo-latency", OPT_SLO_LATENCY, "D|ID=D", 0, "Latency bound for every task, or for TID/PID ID (repeatable)", 1 },
 	{ "slo-response", OPT_SLO_RESPONSE, "D|ID=D", 0, "Response-time bound", 1 },
 	{ "slo-relief", OPT_SLO_RELIEF, "D|ID=D", 0, "Relief-time bound", 1 },
+	{ "slo-irq", OPT_SLO_IRQ, "D|ID=D", 0, "Threaded-IRQ handling-time bound (IRQ threads)", 1 },
 	{ "fail-on-violation", OPT_FAIL, 0, 0, "Exit with status 3 if any SLO was violated", 1 },
 	{ "no-trace", OPT_NO_TRACE, 0, 0, "Do not capture worst-case event traces (lowest overhead)", 1 },
 	{ "trace-events", OPT_TRACE_EVENTS, "N", 0, "Events kept per CPU for the capture (power of 2, default 2048)", 1 },
@@ -71,6 +85,8 @@ static const struct argp_option run_options[] = {
 	{ "interval", 'i', "DURATION", 0, "Continuous mode: print a summary every DURATION", 2 },
 	{ "json-lines", OPT_JSON_LINES, "FILE|-", 0, "With -i: one JSON object per interval to FILE", 2 },
 	{ "max-tasks", OPT_MAX_TASKS, "N", 0, "Room for N tracked tasks (default: targets + 32 for -t/COMMAND)", 3 },
+	{ "irq-mode", OPT_IRQ_MODE, "auto|fentry|kprobe|tracepoint|sched", 0,
+	  "How to time threaded IRQ handlers (default: the best the kernel allows)", 3 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use when the kernel has none (/sys/kernel/btf/vmlinux missing)", 3 },
 	{ "backend", OPT_BACKEND, "auto|tp_btf|raw_tp", 0, "Force the probe/storage backend (for testing)", 3 },
 	{ "verbose", 'v', 0, 0, "Print libbpf debug output and the chosen kernel features", 3 },
@@ -165,8 +181,10 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 	case OPT_SLO_LATENCY:
 	case OPT_SLO_RESPONSE:
 	case OPT_SLO_RELIEF:
+	case OPT_SLO_IRQ:
 		metric = key == OPT_SLO_LATENCY ? RT_LATENCY :
-			 key == OPT_SLO_RESPONSE ? RT_RESPONSE : RT_RELIEF;
+			 key == OPT_SLO_RESPONSE ? RT_RESPONSE :
+			 key == OPT_SLO_RELIEF ? RT_RELIEF : RT_IRQ;
 		if (rt_parse_slo_arg(arg, &id, &ns, &why))
 			die_usage(state, "bad SLO bound '%s'", arg, why);
 		if (!id) {
@@ -206,6 +224,25 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 	case OPT_JSON_LINES:
 		o->json_lines_path = arg;
 		break;
+	case OPT_IRQ:
+		o->irq_specs = realloc(o->irq_specs, (o->nirq_specs + 1) * sizeof(*o->irq_specs));
+		o->irq_specs[o->nirq_specs++] = arg;
+		break;
+	case OPT_IRQ_MODE:
+		if (!strcmp(arg, "auto"))
+			o->irq_mode = RT_IRQM_NONE;
+		else if (!strcmp(arg, "fentry"))
+			o->irq_mode = RT_IRQM_FENTRY;
+		else if (!strcmp(arg, "kprobe"))
+			o->irq_mode = RT_IRQM_KPROBE;
+		else if (!strcmp(arg, "tracepoint"))
+			o->irq_mode = RT_IRQM_TRACEPOINT;
+		else if (!strcmp(arg, "sched"))
+			o->irq_mode = RT_IRQM_SCHED;
+		else
+			die_usage(state, "bad --irq-mode '%s'", arg,
+				  "use auto, fentry, kprobe, tracepoint or sched");
+		break;
 	case OPT_BTF:
 		o->btf_path = arg;
 		break;
@@ -240,9 +277,9 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (o->json_lines_path && !o->interval_ns)
 			die_usage(state, "%s", "--json-lines", "needs -i DURATION");
-		if (!o->ntids && !o->ntgids && !o->command)
+		if (!o->ntids && !o->ntgids && !o->command && !o->nirq_specs)
 			die_usage(state, "%s", "nothing to trace",
-				  "give -p TID, -t PID or -- COMMAND (see rttrace run --help)");
+				  "give -p TID, -t PID, --irq IRQ or -- COMMAND (see rttrace run --help)");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

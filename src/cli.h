@@ -42,6 +42,10 @@ struct rt_opts {
 	uint64_t interval_ns; /* -i: continuous mode, 0 = off */
 	const char *json_lines_path; /* --json-lines FILE|- */
 	const char *btf_path; /* --btf FILE: kernel types when the kernel has no BTF */
+	char **irq_specs;     /* --irq NAME|NUMBER (IRQ threads to track) */
+	int nirq_specs;
+	int irq_mode;         /* --irq-mode: RT_IRQM_NONE = auto */
+	bool irq_tracking;    /* set by run: an IRQ thread is among the targets */
 };
 
 /* Parse `rttrace run ...` (argv[0] is "run").  Exits with RT_EXIT_USAGE and
@@ -55,5 +59,6 @@ int rt_parse_id_list(const char *s, uint32_t **ids, int *n, const char **why);
 int rt_parse_slo_arg(const char *s, uint32_t *id, uint64_t *ns, const char **why);
 
 extern const char *rt_metric_names[RT_NR_METRICS];
+const char *rt_irq_mode_name(int mode);
 
 #endif

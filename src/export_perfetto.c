@@ -233,7 +233,7 @@ static const char *switch_reason(const struct rt_event *e, char *buf, int len)
 	if (e->state & VOLUNTARY_MASK)
 		snprintf(buf, len, "blocked (state %u)", e->state);
 	else
-		snprintf(buf, len, "switched out (state %u)", e->state);
+		snprintf(buf, len, "switched out, still runnable (state %u)", e->state);
 	return buf;
 }
 
@@ -464,7 +464,8 @@ int rt_export_perfetto(const char *path, const struct rt_report *r)
 
 	root = json_object_new_object();
 	evs = o.meta;
-	qsort(o.ev, o.n, sizeof(*o.ev), cmp_tev);
+	if (o.n)
+		qsort(o.ev, o.n, sizeof(*o.ev), cmp_tev);
 	for (j = 0; j < o.n; j++)
 		json_object_array_add(evs, o.ev[j].o);
 	free(o.ev);

@@ -33,6 +33,7 @@ static const char *const metric_name[RT_NR_METRICS] = { "latency", "response", "
 struct task_labels {
 	char comm[2 * 64 + 1];
 	uint32_t pid, tgid;
+	bool skip; /* a newer task has the same labels (TID reuse) */
 };
 
 /* Label value escaping of the text format: backslash, double quote and
@@ -68,6 +69,23 @@ static void task_labels(const struct rt_slot *s, struct task_labels *l)
 static bool exported(const struct rt_slot *s, int m)
 {
 	return m < RT_IRQ || s->m[m].count > 0;
+}
+
+/*
+ * A recycled TID gets a new slot, so two tasks can have the same pid, tgid
+ * and comm; two series with the same labels would make the whole file
+ * invalid.  Only the newest task (last in pick-up order) is exported: to
+ * Prometheus its counters then look like a counter reset, which rate() and
+ * increase() handle.
+ */
+static void mark_duplicates(const struct rt_report *r, struct task_labels *tl)
+{
+	int i, j;
+
+	for (i = 0; i < r->ntasks; i++)
+		for (j = i + 1; j < r->ntasks && !tl[i].skip; j++)
+			tl[i].skip = tl[i].pid == tl[j].pid && tl[i].tgid == tl[j].tgid &&
+				     !strcmp(tl[i].comm, tl[j].comm);
 }
 
 /* HELP and TYPE, written before the family's first sample only. */
@@ -157,7 +175,7 @@ static void write_all(FILE *f, const struct rt_report *r, const struct task_labe
 		snprintf(name, sizeof(name), "rttrace_%s_seconds", metric_name[m]);
 		fam = (struct family){ f, name, "histogram", help_hist[m], false };
 		for (i = 0; i < r->ntasks; i++) {
-			if (!exported(&r->tasks[i], m))
+			if (tl[i].skip || !exported(&r->tasks[i], m))
 				continue;
 			family_start(&fam);
 			histogram(f, &r->tasks[i], m, &tl[i]);
@@ -167,7 +185,7 @@ static void write_all(FILE *f, const struct rt_report *r, const struct task_labe
 		for (i = 0; i < r->ntasks; i++) {
 			const struct rt_metric_stats *ms = &r->tasks[i].m[m];
 
-			if (!exported(&r->tasks[i], m) || !ms->count)
+			if (tl[i].skip || !exported(&r->tasks[i], m) || !ms->count)
 				continue;
 			family_start(&fam);
 			fprintf(f, "%s{pid=\"%u\",tgid=\"%u\",comm=\"%s\"} ", name, tl[i].pid,
@@ -183,7 +201,7 @@ static void write_all(FILE *f, const struct rt_report *r, const struct task_labe
 		for (m = 0; m < RT_NR_METRICS; m++) {
 			const struct rt_metric_stats *ms = &r->tasks[i].m[m];
 
-			if (!exported(&r->tasks[i], m) || ms->slo_ns == RT_SLO_UNSET)
+			if (tl[i].skip || !exported(&r->tasks[i], m) || ms->slo_ns == RT_SLO_UNSET)
 				continue;
 			family_start(&fam);
 			fprintf(f, "rttrace_slo_seconds{pid=\"%u\",tgid=\"%u\",comm=\"%s\",metric=\"%s\"} ",
@@ -197,7 +215,7 @@ static void write_all(FILE *f, const struct rt_report *r, const struct task_labe
 			       false };
 	for (i = 0; i < r->ntasks; i++)
 		for (m = 0; m < RT_NR_METRICS; m++) {
-			if (!exported(&r->tasks[i], m))
+			if (tl[i].skip || !exported(&r->tasks[i], m))
 				continue;
 			family_start(&fam);
 			fprintf(f, "rttrace_slo_violations_total{pid=\"%u\",tgid=\"%u\",comm=\"%s\",metric=\"%s\"} %"
@@ -208,6 +226,8 @@ static void write_all(FILE *f, const struct rt_report *r, const struct task_labe
 	fam = (struct family){ f, "rttrace_task_exited", "gauge",
 			       "1 if the task exited during the session, else 0.", false };
 	for (i = 0; i < r->ntasks; i++) {
+		if (tl[i].skip)
+			continue;
 		family_start(&fam);
 		fprintf(f, "rttrace_task_exited{pid=\"%u\",tgid=\"%u\",comm=\"%s\"} %d\n", tl[i].pid,
 			tl[i].tgid, tl[i].comm, !!(r->tasks[i].flags & RT_SLOT_EXITED));
@@ -247,6 +267,7 @@ int rt_export_prom(const char *path, const struct rt_report *r)
 	}
 	for (i = 0; i < r->ntasks; i++)
 		task_labels(&r->tasks[i], &tl[i]);
+	mark_duplicates(r, tl);
 	snprintf(tmp, n, "%s.tmp", path);
 	f = fopen(tmp, "w");
 	if (!f) {

@@ -21,6 +21,9 @@
  *   rttrace_lost_events_total         counter
  *   rttrace_tasks_dropped_total       counter
  * <metric> is latency, response, relief (and irq when it has samples).
+ * comm is made valid UTF-8 (rt_comm_utf8) and escaped (\\, \", \n).  When
+ * a recycled TID left two tasks with the same pid, tgid and comm, only the
+ * newest is exported (duplicate series would void the whole file).
  */
 int rt_export_prom(const char *path, const struct rt_report *r);
 

@@ -104,3 +104,56 @@ const char *rt_policy_name(int policy)
 	default: return "SCHED_UNKNOWN";
 	}
 }
+
+/* The comm of an IRQ thread is "irq/<N>-<name>" (secondary: "irq/<N>-s-<name>"),
+ * cut to 15 bytes: does it belong to interrupt `num` (>= 0) or `name`? */
+static bool irq_comm_matches(const char *comm, long num, const char *name)
+{
+	char *end;
+	long n;
+	const char *rest;
+	size_t l;
+
+	if (strncmp(comm, "irq/", 4))
+		return false;
+	n = strtol(comm + 4, &end, 10);
+	if (end == comm + 4 || *end != '-')
+		return false;
+	if (num >= 0)
+		return n == num;
+	rest = end + 1;
+	if (!strncmp(rest, "s-", 2) && strncmp(name, "s-", 2))
+		rest += 2;
+	l = strlen(rest);
+	/* the name may have been cut: it must be a prefix of NAME, and as long
+	 * as the 15-byte comm allowed */
+	return l && !strncmp(name, rest, l) &&
+	       (l == strlen(name) || (size_t)(rest - comm) + l >= 15);
+}
+
+int rt_proc_irq_threads(const char *spec, uint32_t **tids, int *n)
+{
+	struct dirent *de;
+	char *end;
+	long num = strtol(spec, &end, 10);
+	DIR *d;
+
+	if (end == spec || *end)
+		num = -1;
+	d = opendir("/proc");
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		struct rt_proc_task t;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+
+		if (*end || !pid || rt_proc_task((uint32_t)pid, &t))
+			continue;
+		if (!irq_comm_matches(t.comm, num, spec))
+			continue;
+		*tids = realloc(*tids, (*n + 1) * sizeof(**tids));
+		(*tids)[(*n)++] = (uint32_t)pid;
+	}
+	closedir(d);
+	return 0;
+}

@@ -23,4 +23,8 @@ bool rt_proc_alive(uint32_t tgid, uint32_t tid);
 
 const char *rt_policy_name(int policy);
 
+/* TIDs of the IRQ threads of interrupt SPEC (a number, or an action name as
+ * in /proc/interrupts); 0 with *n == 0 when there are none. */
+int rt_proc_irq_threads(const char *spec, uint32_t **tids, int *n);
+
 #endif

@@ -20,7 +20,14 @@ struct rt_report {
 	uint32_t *slot_idx;        /* slot index of each task (for its traces) */
 	int ntasks;
 	const struct rt_capture *capture; /* worst-case traces, NULL if off */
+	int irq_mode;              /* enum rt_irq_mode */
 };
+
+/* The metrics reported for a task: the IRQ ones only for IRQ threads. */
+static inline int rt_report_nmetrics(const struct rt_slot *s)
+{
+	return (s->flags & RT_SLOT_IRQ) ? RT_NR_METRICS : RT_IRQ;
+}
 
 /* The trace kept for task i's metric m (worst or last violation), or NULL
  * when none was captured or it does not match the statistics. */

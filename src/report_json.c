@@ -80,10 +80,28 @@ static json_object *task_json(const struct rt_report *r, int i)
 	json_object_object_add(o, "policy", json_object_new_string(rt_policy_name(s->policy)));
 	json_object_object_add(o, "rt_priority", json_object_new_int(s->rt_priority));
 	json_object_object_add(o, "exited", json_object_new_boolean(!!(s->flags & RT_SLOT_EXITED)));
-	for (m = 0; m < RT_IRQ; m++) {
+	for (m = 0; m < rt_report_nmetrics(s); m++) {
 		json_object *mo = metric_json(s, m);
 
-		rt_report_json_windows(mo, r, i, m);
+		if (m < RT_IRQ)
+			rt_report_json_windows(mo, r, i, m);
+		if (m == RT_IRQ)
+			json_object_object_add(mo, "approximate",
+					       json_object_new_boolean(r->irq_mode == RT_IRQM_SCHED));
+		if (m == RT_IRQ_DELAY) {
+			json_object *wp = json_object_new_object(), *mp = json_object_new_object();
+			static const char *pn[RT_DP_NR] = { "hard_ns", "wakeup_ns", "thread_ns" };
+			int k;
+
+			for (k = 0; k < RT_DP_NR; k++) {
+				json_object_object_add(wp, pn[k], s->m[m].count ?
+					json_object_new_int64((int64_t)s->delay_parts[k]) : NULL);
+				json_object_object_add(mp, pn[k], s->m[m].count ?
+					json_object_new_int64((int64_t)(s->delay_part_sum[k] / s->m[m].count)) : NULL);
+			}
+			json_object_object_add(mo, "worst_parts", wp);
+			json_object_object_add(mo, "mean_parts", mp);
+		}
 		json_object_object_add(ms, rt_metric_names[m], mo);
 	}
 	json_object_object_add(o, "metrics", ms);
@@ -109,6 +127,8 @@ int rt_report_json(const char *path, const struct rt_report *r)
 	json_object_object_add(sys, "backend", json_object_new_string(r->feat->tp_btf ? "tp_btf" : "raw_tp"));
 	json_object_object_add(sys, "relief_supported", json_object_new_boolean(r->feat->timer_detect));
 	json_object_object_add(sys, "capture", json_object_new_boolean(r->capture != NULL));
+	json_object_object_add(sys, "irq_mode", r->irq_mode ?
+			       json_object_new_string(rt_irq_mode_name(r->irq_mode)) : NULL);
 	json_object_object_add(root, "system", sys);
 	json_object_object_add(sess, "start_ns", json_object_new_int64((int64_t)r->start_ns));
 	json_object_object_add(sess, "end_ns", json_object_new_int64((int64_t)r->end_ns));

@@ -25,7 +25,7 @@ static void print_metric(FILE *f, const struct rt_slot *s, int m)
 	char b[8][32];
 
 	fprintf(f, "  %-9s %8" PRIu64 " %10s %10s %10s %10s %10s %10s %10s",
-		rt_metric_names[m], (uint64_t)ms->count,
+		m == RT_IRQ_DELAY ? "irq delay" : rt_metric_names[m], (uint64_t)ms->count,
 		cell(ms->min_ns, have, b[0], 32), cell(rt_mean(ms), have, b[1], 32),
 		cell(rt_percentile(ms, h, 0.50), have, b[2], 32),
 		cell(rt_percentile(ms, h, 0.99), have, b[3], 32),
@@ -54,8 +54,22 @@ static void print_task(FILE *f, const struct rt_report *r, int i)
 	fprintf(f, "%s\n", (s->flags & RT_SLOT_EXITED) ? "  [exited]" : "");
 	fprintf(f, "  %-9s %8s %10s %10s %10s %10s %10s %10s %10s %10s\n", "metric",
 		"count", "min", "mean", "p50", "p99", "p99.9", "max", "SLO", "violations");
-	for (m = 0; m < RT_IRQ; m++)
+	for (m = 0; m < rt_report_nmetrics(s); m++)
 		print_metric(f, s, m);
+	if (s->flags & RT_SLOT_IRQ) {
+		const struct rt_metric_stats *d = &s->m[RT_IRQ_DELAY];
+		char a[32], b[32], c[32];
+
+		fprintf(f, "  irq: threaded handler time per interrupt%s; irq delay: hard IRQ -> handler done\n",
+			r->irq_mode == RT_IRQM_SCHED ?
+			" (APPROXIMATE, sched mode: IRQ thread wakeup -> sleep)" : "");
+		if (d->count)
+			fprintf(f, "  worst irq delay %s = hard handler %s + thread wakeup %s + threaded handler %s\n",
+				rt_fmt_duration(d->max_ns, a, sizeof(a)),
+				rt_fmt_duration(s->delay_parts[RT_DP_HARD], b, sizeof(b)),
+				rt_fmt_duration(s->delay_parts[RT_DP_WAKE], c, sizeof(c)),
+				rt_fmt_duration(s->delay_parts[RT_DP_THREAD], a, sizeof(a)));
+	}
 	for (m = 0; m < RT_IRQ; m++)
 		rt_report_text_windows(f, r, i, m);
 }
@@ -67,10 +81,11 @@ void rt_report_text(FILE *f, const struct rt_report *r)
 	int i;
 
 	rt_sysinfo_read(&si);
-	fprintf(f, "rttrace report: %s session, kernel %s %s (%s), %d CPUs, backend %s\n",
+	fprintf(f, "rttrace report: %s session, kernel %s %s (%s), %d CPUs, backend %s%s%s\n",
 		rt_fmt_duration(r->end_ns - r->start_ns, d, sizeof(d)), si.kernel,
 		si.machine, si.preempt_model, si.cpus,
-		r->feat->tp_btf ? "tp_btf" : "raw_tp");
+		r->feat->tp_btf ? "tp_btf" : "raw_tp",
+		r->irq_mode ? ", IRQ mode " : "", r->irq_mode ? rt_irq_mode_name(r->irq_mode) : "");
 	if (!r->feat->timer_detect)
 		fprintf(f, "note: this kernel lacks bpf_task_pt_regs(); relief time is not measured\n");
 	if (r->lost_events)

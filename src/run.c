@@ -52,12 +52,25 @@ static int resolve_targets(struct run_ctx *c, int *ntasks)
 	int i;
 
 	*ntasks = 0;
+	for (i = 0; i < c->o.nirq_specs; i++) {
+		int before = c->o.ntids;
+
+		rt_proc_irq_threads(c->o.irq_specs[i], &c->o.tids, &c->o.ntids);
+		if (c->o.ntids == before) {
+			fprintf(stderr, "rttrace: no IRQ thread for interrupt '%s' (see /proc/interrupts; "
+				"only threaded handlers have one: request_threaded_irq, threadirqs, PREEMPT_RT)\n",
+				c->o.irq_specs[i]);
+			return RT_EXIT_USAGE;
+		}
+	}
 	for (i = 0; i < c->o.ntids; i++) {
 		if (rt_proc_task(c->o.tids[i], &pt)) {
 			fprintf(stderr, "rttrace: no such thread: TID %u (it does not exist or has exited)\n",
 				c->o.tids[i]);
 			return RT_EXIT_USAGE;
 		}
+		if (!strncmp(pt.comm, "irq/", 4))
+			c->o.irq_tracking = true;
 		(*ntasks)++;
 	}
 	for (i = 0; i < c->o.ntgids; i++) {
@@ -256,6 +269,7 @@ static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool fi
 
 	r.counters = *cnt;
 	r.capture = c->tr.capture ? &c->cap : NULL;
+	r.irq_mode = c->tr.irq_mode;
 	r.tasks = calloc(n ? n : 1, sizeof(*r.tasks));
 	r.slot_idx = calloc(n ? n : 1, sizeof(*r.slot_idx));
 	for (i = 0; i < n; i++)
@@ -351,14 +365,20 @@ int rt_cmd_run(int argc, char **argv)
 			rt_tracer_close(&c.tr);
 		return rc;
 	}
+	/* The session spans every sample: the kernel side counts only windows
+	 * that start from now (every target is added), and none ends after
+	 * the programs are detached. */
+	start_ns = rt_now_ns();
+	rt_tracer_start_session(&c.tr, start_ns);
 	if (c.child > 0) {
 		if (write(c.go_pipe[1], "g", 1) != 1)
 			fprintf(stderr, "rttrace: cannot start the command\n");
 		close(c.go_pipe[1]);
 	}
 	trace_loop(&c, start_ns);
-	rt_tracer_detach(&c.tr);
 	end_ns = rt_now_ns();
+	rt_tracer_end_session(&c.tr, end_ns);
+	rt_tracer_detach(&c.tr);
 	rt_capture_poll(&c.cap, 0); /* windows committed just before detach */
 	refresh_live_tasks(&c);
 	if (c.child > 0 && !c.child_reaped) {

@@ -23,9 +23,12 @@
 #endif
 
 static int verbose_level;
+static bool probing; /* trying a mechanism that may be refused */
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
+	if (probing && verbose_level < 2)
+		return 0;
 	if (level == LIBBPF_DEBUG && verbose_level < 2)
 		return 0;
 	if (level == LIBBPF_INFO && verbose_level < 1)
@@ -123,28 +126,64 @@ static int probe_features(struct rt_tracer *t, const struct rt_opts *o)
 	return 0;
 }
 
-static void choose_programs(struct rttrace_bpf *skel, bool tp_btf, bool capture)
+static void set_autoload(struct bpf_program **p, size_t n, bool on)
 {
-	struct bpf_program *tp[] = { skel->progs.tp_wakeup, skel->progs.tp_wakeup_new,
-				     skel->progs.tp_switch, skel->progs.tp_fork, skel->progs.tp_exit,
-				     skel->progs.tp_migrate, skel->progs.tp_irq_entry,
-				     skel->progs.tp_irq_exit, skel->progs.tp_softirq_entry,
-				     skel->progs.tp_softirq_exit };
-	struct bpf_program *raw[] = { skel->progs.raw_wakeup, skel->progs.raw_wakeup_new,
-				      skel->progs.raw_switch, skel->progs.raw_fork, skel->progs.raw_exit,
-				      skel->progs.raw_migrate, skel->progs.raw_irq_entry,
-				      skel->progs.raw_irq_exit, skel->progs.raw_softirq_entry,
-				      skel->progs.raw_softirq_exit };
 	size_t i;
 
-	/* The first five are the metrics; the rest only feed the capture, so
-	 * without it they are not even attached (no cost per IRQ). */
-	for (i = 0; i < sizeof(tp) / sizeof(tp[0]); i++) {
-		bool on = i < 5 || capture;
+	for (i = 0; i < n; i++)
+		bpf_program__set_autoload(p[i], on);
+}
 
-		bpf_program__set_autoload(tp[i], tp_btf && on);
-		bpf_program__set_autoload(raw[i], !tp_btf && on);
-	}
+#define AUTOLOAD(arr, on) set_autoload(arr, sizeof(arr) / sizeof(arr[0]), on)
+
+/* Load only what this session needs: the metric programs of one backend,
+ * the capture's (migrations, softirqs), the hard-IRQ hooks when capturing
+ * or timing IRQ threads, and one way of seeing threaded handlers. */
+static void choose_programs(struct rttrace_bpf *skel, bool tp_btf, bool capture, int irq_mode)
+{
+	struct bpf_program *tp_core[] = { skel->progs.tp_wakeup, skel->progs.tp_wakeup_new,
+					  skel->progs.tp_switch, skel->progs.tp_fork, skel->progs.tp_exit };
+	struct bpf_program *raw_core[] = { skel->progs.raw_wakeup, skel->progs.raw_wakeup_new,
+					   skel->progs.raw_switch, skel->progs.raw_fork, skel->progs.raw_exit };
+	struct bpf_program *tp_cap[] = { skel->progs.tp_migrate, skel->progs.tp_softirq_entry,
+					 skel->progs.tp_softirq_exit, skel->progs.tp_waking };
+	struct bpf_program *raw_cap[] = { skel->progs.raw_migrate, skel->progs.raw_softirq_entry,
+					  skel->progs.raw_softirq_exit, skel->progs.raw_waking };
+	struct bpf_program *tp_hard[] = { skel->progs.tp_irq_entry, skel->progs.tp_irq_exit };
+	struct bpf_program *raw_hard[] = { skel->progs.raw_irq_entry, skel->progs.raw_irq_exit };
+	struct bpf_program *fentry[] = { skel->progs.fentry_irq_thread_fn, skel->progs.fexit_irq_thread_fn,
+					 skel->progs.fentry_irq_forced_thread_fn,
+					 skel->progs.fexit_irq_forced_thread_fn };
+	struct bpf_program *kprobe[] = { skel->progs.kprobe_irq_thread_fn, skel->progs.kretprobe_irq_thread_fn,
+					 skel->progs.kprobe_irq_forced_thread_fn,
+					 skel->progs.kretprobe_irq_forced_thread_fn };
+	struct bpf_program *tpatch[] = { skel->progs.raw_irq_threaded_entry,
+					 skel->progs.raw_irq_threaded_exit };
+	bool hard = capture || irq_mode != RT_IRQM_NONE;
+
+	AUTOLOAD(tp_core, tp_btf);
+	AUTOLOAD(raw_core, !tp_btf);
+	AUTOLOAD(tp_cap, tp_btf && capture);
+	AUTOLOAD(raw_cap, !tp_btf && capture);
+	AUTOLOAD(tp_hard, tp_btf && hard);
+	AUTOLOAD(raw_hard, !tp_btf && hard);
+	AUTOLOAD(fentry, irq_mode == RT_IRQM_FENTRY);
+	AUTOLOAD(kprobe, irq_mode == RT_IRQM_KPROBE);
+	AUTOLOAD(tpatch, irq_mode == RT_IRQM_TRACEPOINT);
+}
+
+/* The kernel patch's tracepoints, if this kernel has them. */
+static bool have_patch_tracepoints(void)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, " __tracepoint_irq_threaded_handler_entry") != NULL;
+	if (f)
+		fclose(f);
+	return found;
 }
 
 static bool have_bpf_privileges(void)
@@ -160,11 +199,54 @@ static bool have_bpf_privileges(void)
 	return (eff & (1ULL << 21)) || ((eff & (1ULL << 39)) && (eff & (1ULL << 38)));
 }
 
-int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_slots)
+/* Open, size and load the skeleton for one IRQ mode; 0 or -errno. */
+static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_slots,
+		    int irq_mode)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
 	struct rttrace_bpf *skel;
 	int err, i;
+
+	if (o->btf_path)
+		open_opts.btf_custom_path = o->btf_path;
+	skel = rttrace_bpf__open_opts(&open_opts);
+	if (!skel)
+		return -errno;
+	t->skel = skel;
+	skel->rodata->has_prev_state_arg = t->feat.prev_state_arg;
+	skel->rodata->kernel_btf = t->feat.kernel_btf;
+	skel->rodata->max_slots = max_slots;
+	skel->rodata->irq_mode = irq_mode;
+	for (i = 0; i < RT_NR_METRICS; i++)
+		skel->rodata->default_slo[i] = o->slo_default[i];
+	skel->rodata->capture = t->capture;
+	skel->rodata->ring_size = t->ring_size;
+	choose_programs(skel, t->feat.tp_btf, t->capture, irq_mode);
+	bpf_map__set_max_entries(skel->maps.events,
+				 t->capture ? (uint32_t)t->ncpus * t->ring_size : 1);
+	if (!t->capture)
+		bpf_map__set_max_entries(skel->maps.commits, 4096);
+	bpf_map__set_max_entries(skel->maps.slots, max_slots);
+	bpf_map__set_max_entries(skel->maps.want, max_slots);
+	if (t->feat.tp_btf) {
+		bpf_map__set_autocreate(skel->maps.task_state_hash, false);
+	} else {
+		bpf_map__set_autocreate(skel->maps.task_state, false);
+		bpf_map__set_max_entries(skel->maps.task_state_hash, max_slots);
+	}
+	err = rttrace_bpf__load(skel);
+	if (!err)
+		err = rttrace_bpf__attach(skel);
+	if (err) {
+		rttrace_bpf__destroy(skel);
+		t->skel = NULL;
+	}
+	return err;
+}
+
+int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_slots)
+{
+	int modes[4], nmodes = 0, err = 0, i, k;
 
 	memset(t, 0, sizeof(*t));
 	t->opts = o;
@@ -179,20 +261,6 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 	}
 	if (probe_features(t, o))
 		return RT_EXIT_RUNTIME;
-	if (o->btf_path)
-		open_opts.btf_custom_path = o->btf_path;
-
-	skel = rttrace_bpf__open_opts(&open_opts);
-	if (!skel) {
-		fprintf(stderr, "rttrace: cannot open the BPF object: %s\n", strerror(errno));
-		return RT_EXIT_RUNTIME;
-	}
-	t->skel = skel;
-	skel->rodata->has_prev_state_arg = t->feat.prev_state_arg;
-	skel->rodata->kernel_btf = t->feat.kernel_btf;
-	skel->rodata->max_slots = max_slots;
-	for (i = 0; i < RT_NR_METRICS; i++)
-		skel->rodata->default_slo[i] = o->slo_default[i];
 	t->capture = !o->no_trace;
 	t->ncpus = libbpf_num_possible_cpus();
 	if (t->capture && (t->ncpus <= 0 || t->ncpus > RT_MAX_CPUS)) {
@@ -201,30 +269,46 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 		return RT_EXIT_RUNTIME;
 	}
 	t->ring_size = o->ring_size ? o->ring_size : RT_RING_DEFAULT;
-	skel->rodata->capture = t->capture;
-	skel->rodata->ring_size = t->ring_size;
-	choose_programs(skel, t->feat.tp_btf, t->capture);
-	bpf_map__set_max_entries(skel->maps.events,
-				 t->capture ? (uint32_t)t->ncpus * t->ring_size : 1);
-	if (!t->capture)
-		bpf_map__set_max_entries(skel->maps.commits, 4096);
-	bpf_map__set_max_entries(skel->maps.slots, max_slots);
-	bpf_map__set_max_entries(skel->maps.want, max_slots);
-	if (t->feat.tp_btf) {
-		bpf_map__set_autocreate(skel->maps.task_state_hash, false);
-	} else {
-		bpf_map__set_autocreate(skel->maps.task_state, false);
-		bpf_map__set_max_entries(skel->maps.task_state_hash, max_slots);
+
+	/* Threaded-handler timing, best mechanism first, tried for real:
+	 * "available" is only known once the kernel accepted the attach. */
+	if (!o->irq_tracking)
+		modes[nmodes++] = RT_IRQM_NONE;
+	else if (o->irq_mode != RT_IRQM_NONE)
+		modes[nmodes++] = o->irq_mode;
+	else {
+		if (t->feat.kernel_btf)
+			modes[nmodes++] = RT_IRQM_FENTRY;
+		modes[nmodes++] = RT_IRQM_KPROBE;
+		if (have_patch_tracepoints())
+			modes[nmodes++] = RT_IRQM_TRACEPOINT;
+		modes[nmodes++] = RT_IRQM_SCHED;
 	}
-	err = rttrace_bpf__load(skel);
+	for (k = 0; k < nmodes; k++) {
+		/* a failed probe is expected: keep libbpf quiet unless -v */
+		probing = modes[k] != RT_IRQM_NONE;
+		err = try_load(t, o, max_slots, modes[k]);
+		probing = false;
+		if (!err) {
+			t->irq_mode = modes[k];
+			break;
+		}
+		if (o->verbose && modes[k] != RT_IRQM_NONE)
+			fprintf(stderr, "rttrace: IRQ mode %s not available here: %s\n",
+				rt_irq_mode_name(modes[k]), strerror(-err));
+	}
 	if (err) {
-		fprintf(stderr, "rttrace: cannot load the BPF programs: %s (run with -vv for the verifier log)\n",
-			strerror(-err));
+		if (o->irq_mode != RT_IRQM_NONE && o->irq_tracking)
+			fprintf(stderr, "rttrace: --irq-mode %s is not available on this kernel (%s); "
+				"leave it to auto\n", rt_irq_mode_name(o->irq_mode), strerror(-err));
+		else
+			fprintf(stderr, "rttrace: cannot load the BPF programs: %s (run with -vv for the verifier log)\n",
+				strerror(-err));
 		return RT_EXIT_RUNTIME;
 	}
 	t->slots_len = (size_t)max_slots * sizeof(struct rt_slot);
 	t->slots = mmap(NULL, t->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			bpf_map__fd(skel->maps.slots), 0);
+			bpf_map__fd(t->skel->maps.slots), 0);
 	if (t->slots == MAP_FAILED) {
 		t->slots = NULL;
 		fprintf(stderr, "rttrace: cannot map the statistics array: %s\n", strerror(errno));
@@ -233,7 +317,7 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 	if (t->capture) {
 		t->events_len = (size_t)t->ncpus * t->ring_size * sizeof(struct rt_event);
 		t->events = mmap(NULL, t->events_len, PROT_READ, MAP_SHARED,
-				 bpf_map__fd(skel->maps.events), 0);
+				 bpf_map__fd(t->skel->maps.events), 0);
 		if (t->events == MAP_FAILED) {
 			t->events = NULL;
 			fprintf(stderr, "rttrace: cannot map the event rings: %s\n", strerror(errno));
@@ -246,29 +330,23 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 		uint32_t id = o->slos[i].id;
 		int m;
 
-		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.slo_by_id), &id, &v))
+		if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.slo_by_id), &id, &v))
 			for (m = 0; m < RT_NR_METRICS; m++)
 				v.slo_ns[m] = o->slo_default[m];
 		v.slo_ns[o->slos[i].metric] = o->slos[i].ns;
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.slo_by_id), &id, &v, BPF_ANY)) {
+		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.slo_by_id), &id, &v, BPF_ANY)) {
 			fprintf(stderr, "rttrace: too many per-task SLO bounds (at most 256 tasks)\n");
 			return RT_EXIT_RUNTIME;
 		}
 	}
-	err = rttrace_bpf__attach(skel);
-	if (err) {
-		fprintf(stderr, "rttrace: cannot attach to the scheduler tracepoints: %s\n",
-			strerror(-err));
-		return RT_EXIT_RUNTIME;
-	}
 	if (o->verbose)
 		fprintf(stderr, "rttrace: backend %s, sched_switch prev_state %s, timer-sleep detection %s, "
-			"capture %s (%u events per CPU), BTF %s%s\n",
+			"capture %s (%u events per CPU), IRQ mode %s, BTF %s%s\n",
 			t->feat.tp_btf ? "tp_btf+task-storage" : "raw_tp+hash",
 			t->feat.prev_state_arg ? "argument" : "task field",
 			t->feat.timer_detect ? "pt_regs" : "unavailable",
-			t->capture ? "on" : "off", t->ring_size, t->feat.btf_path,
-			t->feat.kernel_btf ? "" : " (kernel has none)");
+			t->capture ? "on" : "off", t->ring_size, rt_irq_mode_name(t->irq_mode),
+			t->feat.btf_path, t->feat.kernel_btf ? "" : " (kernel has none)");
 	return 0;
 }
 
@@ -327,6 +405,13 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 		s->m[m].slo_ns = slo_for(t, pt->tid, pt->tgid, m);
 	}
 	init.slot = idx;
+	if (!strncmp(pt->comm, "irq/", 4) && t->irq_mode != RT_IRQM_NONE) {
+		struct rt_irq_state is = { .slot = idx };
+
+		s->flags |= RT_SLOT_IRQ;
+		init.flags = RT_SLOT_IRQ;
+		bpf_map_update_elem(bpf_map__fd(skel->maps.irq_threads), &pt->tid, &is, BPF_ANY);
+	}
 	if (t->feat.tp_btf) {
 		/* Thread pidfds exist from 6.9; a group leader's always does. */
 		fd = syscall(SYS_pidfd_open, pt->tid, PIDFD_THREAD);
@@ -355,6 +440,16 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 	}
 	__atomic_fetch_or(&s->flags, RT_SLOT_VALID, __ATOMIC_SEQ_CST);
 	return 0;
+}
+
+void rt_tracer_start_session(struct rt_tracer *t, uint64_t start_ns)
+{
+	__atomic_store_n(&t->skel->data->session_start_ns, start_ns, __ATOMIC_SEQ_CST);
+}
+
+void rt_tracer_end_session(struct rt_tracer *t, uint64_t end_ns)
+{
+	__atomic_store_n(&t->skel->data->session_end_ns, end_ns, __ATOMIC_SEQ_CST);
 }
 
 uint32_t rt_tracer_nslots(const struct rt_tracer *t)

@@ -32,7 +32,9 @@ struct rt_tracer {
 	uint32_t ring_size;  /* events per CPU ring */
 	const struct rt_event *events; /* mmapped rings */
 	size_t events_len;
+	int irq_mode;        /* enum rt_irq_mode in use */
 };
+
 
 /* Probe the kernel, load and attach.  On failure prints one line and returns
  * the exit code to use (RT_EXIT_RUNTIME); 0 on success. */
@@ -43,6 +45,13 @@ int rt_tracer_track_tgid(struct rt_tracer *t, uint32_t tgid);
 
 /* Start tracking one existing thread.  0, or -ENOSPC when the table is full. */
 int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt);
+
+/* Count only windows that start at or after start_ns (CLOCK_MONOTONIC). */
+void rt_tracer_start_session(struct rt_tracer *t, uint64_t start_ns);
+
+/* ... and end at or before end_ns: called before detaching, which takes a
+ * while and would otherwise lose some events but not others. */
+void rt_tracer_end_session(struct rt_tracer *t, uint64_t end_ns);
 
 /* Number of slots handed out (may exceed max_slots: the excess was dropped). */
 uint32_t rt_tracer_nslots(const struct rt_tracer *t);

@@ -105,7 +105,7 @@ class BlockThenRelief(unittest.TestCase):
 
     def test_relief_shows_the_block_and_its_waker(self):
         r = rttrace("--", "build/workloads/control_loop", "--period", "20ms", "--busy", "1ms",
-                    "--busy-wall", "--block", "15ms", "--post-period", "20ms", "--post-offset",
+                    "--busy-wall", "--block", "50ms", "--post-period", "20ms", "--post-offset",
                     "8ms", "--busy-after", "4ms", "--policy", "fifo", "--prio", "50",
                     "--notifier-policy", "fifo", "--notifier-prio", "40", "--duration", "3s",
                     timeout=30)
@@ -157,7 +157,7 @@ class PriorityInversion(unittest.TestCase):
         for w2 in (h2["metrics"]["relief"]["worst"], h2["metrics"]["relief"]["last_violation"]):
             if w2:
                 self.assertIsNone(w2["inversion"], w2["verdict"])
-                self.assertNotIn("inversion", w2["verdict"])
+                self.assertNotIn("possible priority inversion", w2["verdict"])
         # Inheritance bounds H's wait by L's 3 ms hold: the windows shrink.
         # (p99, not max: one hypervisor hiccup can make any single window long.)
         self.assertLess(h2["metrics"]["relief"]["p99_ns"], h["metrics"]["relief"]["p99_ns"])

@@ -136,7 +136,7 @@ timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 \
 	-virtfs local,path=/etc,mount_tag=etc,security_model=none,readonly=on,id=etc \
 	-virtfs local,path="$ROOT",mount_tag=proj,security_model=none,readonly=on,id=proj \
 	-virtfs local,path="$RUN",mount_tag=vmout,security_model=none,id=vmout \
-	</dev/null 2>&1 | tr -d '\r' | tee "$SERIAL" | sed -u 's/^/  | /' >&2
+	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$SERIAL" | sed -u 's/^/  | /' >&2
 qrc=${PIPESTATUS[0]}
 set -e
 log "VM finished in $(elapsed) s (qemu exit $qrc)"

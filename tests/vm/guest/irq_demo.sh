@@ -69,7 +69,9 @@ check "kprobe/kretprobe on irq_thread_fn" probe kprobe "
 check "tracepoint irq:irq_handler_entry/exit" probe tracepoint "
 	tracepoint:irq:irq_handler_entry / args->irq == $IRQ / { @s[cpu] = nsecs; }
 	tracepoint:irq:irq_handler_exit / @s[cpu] / { printf(\"D %d\\n\", nsecs - @s[cpu]); delete(@s[cpu]); }"
-check "fentry on irq_forced_thread_fn loads" probe forced "
+# Opt-in: in one run, attaching this fentry while the force-threaded virtio
+# (9p) IRQ thread was busy hung the whole guest (see tests/vm/README.md).
+[ -n "${FORCED_PROBE:-}" ] && check "fentry on irq_forced_thread_fn loads" probe forced "
 	kfunc:irq_forced_thread_fn { @forced_thread_fn_runs[comm] = count(); }"
 for k in fentry kprobe tracepoint; do
 	n=$(grep -c '^D ' /tmp/bt-$k.out)
