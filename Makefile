@@ -16,13 +16,14 @@ LIBS := -lbpf -lelf -lz -ljson-c -lm
 
 SRCS := src/main.c src/cli.c src/duration.c src/stats.c src/procfs.c \
 	src/tracer.c src/run.c src/report_text.c src/report_json.c src/sysinfo.c \
-	src/capture.c src/analysis.c src/report_trace.c src/interval.c
+	src/capture.c src/analysis.c src/report_trace.c src/interval.c \
+	src/export_prom.c src/export_perfetto.c
 OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(SRCS))
 WORKLOADS := $(patsubst workloads/%.c,$(OUT)/workloads/%,$(wildcard workloads/*.c))
 
 DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libjson-c-dev \
 	pkg-config make gcc file
-DEB_TEST := libcmocka-dev bpftrace python3 rt-tests linux-perf libbpf-tools util-linux procps
+DEB_TEST := libcmocka-dev bpftrace python3 rt-tests linux-perf libbpf-tools util-linux procps prometheus
 
 .PHONY: all deps test unit-test live-test demo clean workloads
 

@@ -35,6 +35,8 @@ enum {
 	OPT_IRQ,
 	OPT_IRQ_MODE,
 	OPT_SLO_IRQ,
+	OPT_PROM,
+	OPT_PERFETTO,
 };
 
 static const char run_doc[] =
@@ -83,6 +85,8 @@ static const struct argp_option run_options[] = {
 	{ "json", 'j', "FILE|-", 0, "Also write the report as JSON to FILE (- for stdout)", 2 },
 	{ "format", OPT_FORMAT, "text|seed", 0, "Text report style; seed prints the old module's lines", 2 },
 	{ "interval", 'i', "DURATION", 0, "Continuous mode: print a summary every DURATION", 2 },
+	{ "prom-file", OPT_PROM, "FILE", 0, "Prometheus text file (node_exporter textfile collector), rewritten every interval and at the end", 2 },
+	{ "perfetto", OPT_PERFETTO, "FILE", 0, "Write the captured worst-case windows as a Perfetto/Chrome JSON trace", 2 },
 	{ "json-lines", OPT_JSON_LINES, "FILE|-", 0, "With -i: one JSON object per interval to FILE", 2 },
 	{ "max-tasks", OPT_MAX_TASKS, "N", 0, "Room for N tracked tasks (default: targets + 32 for -t/COMMAND)", 3 },
 	{ "irq-mode", OPT_IRQ_MODE, "auto|fentry|kprobe|tracepoint|sched", 0,
@@ -243,6 +247,12 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 			die_usage(state, "bad --irq-mode '%s'", arg,
 				  "use auto, fentry, kprobe, tracepoint or sched");
 		break;
+	case OPT_PROM:
+		o->prom_path = arg;
+		break;
+	case OPT_PERFETTO:
+		o->perfetto_path = arg;
+		break;
 	case OPT_BTF:
 		o->btf_path = arg;
 		break;
@@ -275,6 +285,8 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
+		if (o->perfetto_path && o->no_trace)
+			die_usage(state, "%s", "--perfetto", "needs the capture (drop --no-trace)");
 		if (o->json_lines_path && !o->interval_ns)
 			die_usage(state, "%s", "--json-lines", "needs -i DURATION");
 		if (!o->ntids && !o->ntgids && !o->command && !o->nirq_specs)

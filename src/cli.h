@@ -46,6 +46,8 @@ struct rt_opts {
 	int nirq_specs;
 	int irq_mode;         /* --irq-mode: RT_IRQM_NONE = auto */
 	bool irq_tracking;    /* set by run: an IRQ thread is among the targets */
+	const char *prom_path;     /* --prom-file: node_exporter textfile */
+	const char *perfetto_path; /* --perfetto: captured windows as a trace */
 };
 
 /* Parse `rttrace run ...` (argv[0] is "run").  Exits with RT_EXIT_USAGE and

@@ -17,6 +17,8 @@
 #include "tracer.h"
 #include "capture.h"
 #include "interval.h"
+#include "export_perfetto.h"
+#include "export_prom.h"
 
 static volatile sig_atomic_t stop_signal, dump_signal;
 
@@ -45,6 +47,10 @@ struct run_ctx {
 };
 
 static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool final);
+static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
+			 struct rt_report *r);
+static void free_report(struct rt_report *r);
+static int write_prom(struct run_ctx *c, const struct rt_report *r);
 
 static int resolve_targets(struct run_ctx *c, int *ntasks)
 {
@@ -242,6 +248,13 @@ static void trace_loop(struct run_ctx *c, uint64_t start_ns)
 			refresh_live_tasks(c);
 			rt_interval_tick(&c->iv, c->tr.slots, rt_tracer_nslots(&c->tr), start_ns,
 					 rt_now_ns(), c->jsonl == stdout ? stderr : stdout, c->jsonl);
+			if (c->o.prom_path) {
+				struct rt_report r;
+
+				build_report(c, start_ns, rt_now_ns(), &r);
+				write_prom(c, &r);
+				free_report(&r);
+			}
 			next_tick += c->o.interval_ns;
 		}
 		if (dump_signal) {
@@ -257,27 +270,56 @@ static void trace_loop(struct run_ctx *c, uint64_t start_ns)
 
 /* The report: final, or on SIGUSR1 (interim: nothing is stopped or reset,
  * and the loss warnings wait for the final one). */
+/* A consistent copy of the statistics for a report (free with free_report). */
+static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
+			 struct rt_report *r)
+{
+	const struct rt_counters *cnt = rt_tracer_counters(&c->tr);
+	uint32_t i, n = rt_tracer_nslots(&c->tr);
+
+	memset(r, 0, sizeof(*r));
+	r->opts = &c->o;
+	r->feat = &c->tr.feat;
+	r->start_ns = start_ns;
+	r->end_ns = end_ns;
+	r->counters = *cnt;
+	r->capture = c->tr.capture ? &c->cap : NULL;
+	r->irq_mode = c->tr.irq_mode;
+	r->tasks = calloc(n ? n : 1, sizeof(*r->tasks));
+	r->slot_idx = calloc(n ? n : 1, sizeof(*r->slot_idx));
+	for (i = 0; i < n; i++)
+		if (c->tr.slots[i].flags & RT_SLOT_VALID) {
+			r->slot_idx[r->ntasks] = i;
+			r->tasks[r->ntasks++] = c->tr.slots[i];
+		}
+	r->lost_events = cnt->slots_full + cnt->storage_failed;
+}
+
+static void free_report(struct rt_report *r)
+{
+	free(r->tasks);
+	free(r->slot_idx);
+}
+
+/* The Prometheus file: every interval and at the end. */
+static int write_prom(struct run_ctx *c, const struct rt_report *r)
+{
+	if (!c->o.prom_path || !rt_export_prom(c->o.prom_path, r))
+		return 0;
+	fprintf(stderr, "rttrace: cannot write %s: %s\n", c->o.prom_path, strerror(errno));
+	return -1;
+}
+
 static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool final)
 {
 	const struct rt_counters *cnt = rt_tracer_counters(&c->tr);
-	struct rt_report r = { .opts = &c->o, .feat = &c->tr.feat,
-			       .start_ns = start_ns, .end_ns = end_ns };
-	uint32_t i, n = rt_tracer_nslots(&c->tr);
+	struct rt_report r;
+	uint32_t i;
 	FILE *text_out = stdout;
 	bool violated = false;
 	int rc = RT_EXIT_OK, m;
 
-	r.counters = *cnt;
-	r.capture = c->tr.capture ? &c->cap : NULL;
-	r.irq_mode = c->tr.irq_mode;
-	r.tasks = calloc(n ? n : 1, sizeof(*r.tasks));
-	r.slot_idx = calloc(n ? n : 1, sizeof(*r.slot_idx));
-	for (i = 0; i < n; i++)
-		if (c->tr.slots[i].flags & RT_SLOT_VALID) {
-			r.slot_idx[r.ntasks] = i;
-			r.tasks[r.ntasks++] = c->tr.slots[i];
-		}
-	r.lost_events = cnt->slots_full + cnt->storage_failed;
+	build_report(c, start_ns, end_ns, &r);
 	if (!final)
 		goto emit;
 	if (cnt->slots_full) {
@@ -307,12 +349,17 @@ emit:
 	fflush(text_out);
 	if (c->o.json_path && rt_report_json(c->o.json_path, &r))
 		rc = RT_EXIT_RUNTIME;
+	if (write_prom(c, &r))
+		rc = RT_EXIT_RUNTIME;
+	if (c->o.perfetto_path && rt_export_perfetto(c->o.perfetto_path, &r)) {
+		fprintf(stderr, "rttrace: cannot write %s: %s\n", c->o.perfetto_path, strerror(errno));
+		rc = RT_EXIT_RUNTIME;
+	}
 	for (i = 0; i < (uint32_t)r.ntasks; i++)
 		for (m = 0; m < RT_NR_METRICS; m++)
 			if (r.tasks[i].m[m].violations)
 				violated = true;
-	free(r.tasks);
-	free(r.slot_idx);
+	free_report(&r);
 	if (rc == RT_EXIT_OK && violated && c->o.fail_on_violation)
 		rc = RT_EXIT_VIOLATION;
 	return rc;
