@@ -17,7 +17,7 @@ LIBS := -lbpf -lelf -lz -ljson-c -lm
 SRCS := src/main.c src/cli.c src/duration.c src/stats.c src/procfs.c \
 	src/tracer.c src/run.c src/report_text.c src/report_json.c src/sysinfo.c \
 	src/capture.c src/analysis.c src/report_trace.c src/interval.c \
-	src/export_prom.c src/export_perfetto.c
+	src/export_prom.c src/export_perfetto.c src/session.c
 OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(SRCS))
 WORKLOADS := $(patsubst workloads/%.c,$(OUT)/workloads/%,$(wildcard workloads/*.c))
 

@@ -482,7 +482,10 @@ static __always_inline void record(struct rt_slot *s, struct rt_task_state *st,
 	__u64 v = end - start;
 	__u32 b;
 
-	if ((__s64)v < 0 || start < session_start_ns || end > session_end_ns)
+	/* Exact boundaries: the whole window lies inside the session and
+	 * inside the task's own add/del interval. */
+	if ((__s64)v < 0 || start < session_start_ns || end > session_end_ns ||
+	    start < s->added_ns || (s->removed_ns && end > s->removed_ns))
 		return;
 	ms->count++;
 	ms->sum_ns += v;

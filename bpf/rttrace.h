@@ -81,11 +81,12 @@ struct rt_metric_stats {
 #define RT_SLOT_EXITED 0x2 /* sched_process_exit seen for this TID      */
 #define RT_SLOT_FORKED 0x4 /* picked up at creation (-t / -- COMMAND)   */
 #define RT_SLOT_IRQ 0x8    /* an IRQ thread (irq/N-name)                */
+#define RT_SLOT_REMOVED 0x10 /* rttrace del: no longer tracked           */
 
 /*
  * One tracked task's statistics: one element of the mmapable `slots`
  * array, allocated once per tracked TID and never reused within a session
- * (so PID reuse cannot merge two tasks).  sizeof = 12,600 bytes.
+ * (so PID reuse cannot merge two tasks).  sizeof = 12,608 bytes.
  */
 struct rt_slot {
 	__u32 tid;
@@ -95,8 +96,9 @@ struct rt_slot {
 	__s32 rt_priority;
 	__s32 prio; /* kernel prio at pick-up (RT p shows as 99-p) */
 	char comm[RT_COMM_LEN];
-	__u64 added_ns;
+	__u64 added_ns;   /* samples count only if their window starts after it */
 	__u64 exit_ns;
+	__u64 removed_ns; /* rttrace del: ... and ends before it (0: not removed) */
 	struct rt_metric_stats m[RT_NR_METRICS];
 	__u64 delay_parts[RT_DP_NR];     /* parts of the worst irq_delay sample */
 	__u64 delay_part_sum[RT_DP_NR];  /* sums over all irq_delay samples     */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "cli.h"
 #include "run.h"
+#include "session.h"
 #include "version.h"
 
 static void usage(FILE *f)
@@ -19,7 +20,11 @@ static void usage(FILE *f)
 		"disturbance.\n"
 		"\n"
 		"Commands:\n"
-		"  run       trace tasks (-p TID, -t PID or -- COMMAND) and report\n"
+		"  run       trace tasks (-p TID, -t PID, --irq IRQ or -- COMMAND) and report\n"
+		"  start     load rttrace and leave it running (persistent session)\n"
+		"  add PID   track a thread in the session;  slo PID METRIC DURATION  set a bound\n"
+		"  del PID   stop tracking it and print its report\n"
+		"  report    print every report of the session;  stop  print them and unload\n"
 		"\n"
 		"  rttrace run --help     options and examples\n"
 		"  rttrace --version      print the version\n");
@@ -44,6 +49,18 @@ int main(int argc, char **argv)
 		argv[1] = "rttrace run"; /* argp names the program in its messages */
 		return rt_cmd_run(argc - 1, argv + 1);
 	}
+	if (!strcmp(argv[1], "start"))
+		return rt_cmd_start(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "add"))
+		return rt_cmd_add(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "slo"))
+		return rt_cmd_slo(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "del"))
+		return rt_cmd_del(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "report"))
+		return rt_cmd_report(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "stop"))
+		return rt_cmd_stop(argc - 1, argv + 1);
 	fprintf(stderr, "rttrace: unknown command '%s' (try rttrace --help)\n", argv[1]);
 	return RT_EXIT_USAGE;
 }

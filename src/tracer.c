@@ -306,9 +306,18 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 				strerror(-err));
 		return RT_EXIT_RUNTIME;
 	}
+	t->bss = t->skel->bss;
+	t->data = t->skel->data;
+	t->fd_slots = bpf_map__fd(t->skel->maps.slots);
+	t->fd_task_state = bpf_map__fd(t->feat.tp_btf ? t->skel->maps.task_state :
+						       t->skel->maps.task_state_hash);
+	t->fd_want = bpf_map__fd(t->skel->maps.want);
+	t->fd_irq = bpf_map__fd(t->skel->maps.irq_threads);
+	t->fd_track_tgid = t->fd_track_tgid;
+	t->fd_slo = t->fd_slo;
 	t->slots_len = (size_t)max_slots * sizeof(struct rt_slot);
 	t->slots = mmap(NULL, t->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			bpf_map__fd(t->skel->maps.slots), 0);
+			t->fd_slots, 0);
 	if (t->slots == MAP_FAILED) {
 		t->slots = NULL;
 		fprintf(stderr, "rttrace: cannot map the statistics array: %s\n", strerror(errno));
@@ -330,11 +339,11 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 		uint32_t id = o->slos[i].id;
 		int m;
 
-		if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.slo_by_id), &id, &v))
+		if (bpf_map_lookup_elem(t->fd_slo, &id, &v))
 			for (m = 0; m < RT_NR_METRICS; m++)
 				v.slo_ns[m] = o->slo_default[m];
 		v.slo_ns[o->slos[i].metric] = o->slos[i].ns;
-		if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.slo_by_id), &id, &v, BPF_ANY)) {
+		if (bpf_map_update_elem(t->fd_slo, &id, &v, BPF_ANY)) {
 			fprintf(stderr, "rttrace: too many per-task SLO bounds (at most 256 tasks)\n");
 			return RT_EXIT_RUNTIME;
 		}
@@ -355,10 +364,10 @@ int rt_tracer_track_tgid(struct rt_tracer *t, uint32_t tgid)
 	uint32_t one = 1;
 	int err;
 
-	err = bpf_map_update_elem(bpf_map__fd(t->skel->maps.track_tgid), &tgid, &one, BPF_ANY);
+	err = bpf_map_update_elem(t->fd_track_tgid, &tgid, &one, BPF_ANY);
 	if (err)
 		return err;
-	__atomic_fetch_add(&t->skel->bss->track_tgid_count, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&t->bss->track_tgid_count, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -381,14 +390,13 @@ static uint64_t slo_for(const struct rt_tracer *t, uint32_t tid, uint32_t tgid, 
 int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 {
 	struct rt_task_state init = { .run_state = RT_ST_UNKNOWN, .icpu = RT_NO_CPU };
-	struct rttrace_bpf *skel = t->skel;
 	struct rt_slot *s;
 	uint32_t idx;
 	int fd, err = -1, m;
 
-	idx = __atomic_fetch_add(&skel->bss->next_slot, 1, __ATOMIC_SEQ_CST);
+	idx = __atomic_fetch_add(&t->bss->next_slot, 1, __ATOMIC_SEQ_CST);
 	if (idx >= t->max_slots) {
-		__atomic_fetch_add(&skel->bss->counters.slots_full, 1, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&t->bss->counters.slots_full, 1, __ATOMIC_SEQ_CST);
 		return -ENOSPC;
 	}
 	s = &t->slots[idx];
@@ -410,7 +418,7 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 
 		s->flags |= RT_SLOT_IRQ;
 		init.flags = RT_SLOT_IRQ;
-		bpf_map_update_elem(bpf_map__fd(skel->maps.irq_threads), &pt->tid, &is, BPF_ANY);
+		bpf_map_update_elem(t->fd_irq, &pt->tid, &is, BPF_ANY);
 	}
 	if (t->feat.tp_btf) {
 		/* Thread pidfds exist from 6.9; a group leader's always does. */
@@ -418,24 +426,24 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 		if (fd < 0 && pt->tid == pt->tgid)
 			fd = syscall(SYS_pidfd_open, pt->tid, 0);
 		if (fd >= 0) {
-			err = bpf_map_update_elem(bpf_map__fd(skel->maps.task_state), &fd,
+			err = bpf_map_update_elem(t->fd_task_state, &fd,
 						  &init, BPF_NOEXIST);
 			close(fd);
 			if (err && errno == EEXIST)
 				return 0; /* picked up at its birth: leave this slot invalid */
 		}
 	} else {
-		err = bpf_map_update_elem(bpf_map__fd(skel->maps.task_state_hash), &pt->tid,
+		err = bpf_map_update_elem(t->fd_task_state, &pt->tid,
 					  &init, BPF_NOEXIST);
 		if (err && errno == EEXIST)
 			return 0;
 	}
 	if (err) {
 		/* Let the BPF side attach the state on the task's next event. */
-		err = bpf_map_update_elem(bpf_map__fd(skel->maps.want), &pt->tid, &idx, BPF_ANY);
+		err = bpf_map_update_elem(t->fd_want, &pt->tid, &idx, BPF_ANY);
 		if (err)
 			return -errno;
-		__atomic_fetch_add(&skel->bss->want_count, 1, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&t->bss->want_count, 1, __ATOMIC_SEQ_CST);
 		t->pidfd_fallbacks++;
 	}
 	__atomic_fetch_or(&s->flags, RT_SLOT_VALID, __ATOMIC_SEQ_CST);
@@ -444,24 +452,24 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 
 void rt_tracer_start_session(struct rt_tracer *t, uint64_t start_ns)
 {
-	__atomic_store_n(&t->skel->data->session_start_ns, start_ns, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->data->session_start_ns, start_ns, __ATOMIC_SEQ_CST);
 }
 
 void rt_tracer_end_session(struct rt_tracer *t, uint64_t end_ns)
 {
-	__atomic_store_n(&t->skel->data->session_end_ns, end_ns, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->data->session_end_ns, end_ns, __ATOMIC_SEQ_CST);
 }
 
 uint32_t rt_tracer_nslots(const struct rt_tracer *t)
 {
-	uint32_t n = __atomic_load_n(&t->skel->bss->next_slot, __ATOMIC_SEQ_CST);
+	uint32_t n = __atomic_load_n(&t->bss->next_slot, __ATOMIC_SEQ_CST);
 
 	return n > t->max_slots ? t->max_slots : n;
 }
 
 const struct rt_counters *rt_tracer_counters(const struct rt_tracer *t)
 {
-	return &t->skel->bss->counters;
+	return &t->bss->counters;
 }
 
 void rt_tracer_detach(struct rt_tracer *t)

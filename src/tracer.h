@@ -19,8 +19,14 @@ struct rt_features {
 	const char *btf_path;   /* the BTF used for CO-RE                  */
 };
 
+struct rttrace_bpf__bss;
+struct rttrace_bpf__data;
+
 struct rt_tracer {
-	struct rttrace_bpf *skel;
+	struct rttrace_bpf *skel;    /* NULL when attached to a pinned session */
+	struct rttrace_bpf__bss *bss; /* mmapped global data */
+	struct rttrace_bpf__data *data;
+	int fd_slots, fd_task_state, fd_want, fd_irq, fd_track_tgid, fd_slo;
 	struct rt_features feat;
 	uint32_t max_slots;
 	struct rt_slot *slots; /* mmapped `slots` array */

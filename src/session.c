@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Persistent session: `rttrace start` loads the programs and pins them and
+ * their maps under /sys/fs/bpf/rttrace/, then returns; tracing goes on with
+ * no rttrace process.  `add`, `slo`, `del`, `report` and `stop` open the
+ * pinned maps.
+ *
+ * Boundaries are exact: a sample counts only if its whole window lies
+ * between the task's `add` and its `del` (the kernel side compares the
+ * window with the slot's added_ns/removed_ns), and a bound set with `slo`
+ * applies to every sample completed after the command returns.  Slots are
+ * never reused and the state lives in task storage, so a new task that
+ * gets an old PID is not merged into the old task's statistics; the old
+ * report stays until `del` or `stop`.
+ *
+ * No capture here: nothing runs to copy windows out of the rings.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "rttrace.h"
+#include "rttrace.skel.h"
+#include "cli.h"
+#include "duration.h"
+#include "procfs.h"
+#include "report.h"
+#include "session.h"
+#include "tracer.h"
+
+#define PIN_DIR "/sys/fs/bpf/rttrace"
+#define DEFAULT_SESSION_TASKS 256
+
+struct pinned_map {
+	const char *name;
+	struct bpf_map *(*get)(struct rttrace_bpf *);
+};
+
+#define M(field) static struct bpf_map *get_##field(struct rttrace_bpf *s) { return s->maps.field; }
+M(slots) M(task_state) M(task_state_hash) M(want) M(irq_threads) M(track_tgid) M(slo_by_id)
+M(bss) M(data) M(rodata)
+#undef M
+
+static const struct pinned_map pins[] = {
+	{ "slots", get_slots }, { "task_state", get_task_state },
+	{ "task_state_hash", get_task_state_hash }, { "want", get_want },
+	{ "irq_threads", get_irq_threads }, { "track_tgid", get_track_tgid },
+	{ "slo_by_id", get_slo_by_id }, { "bss", get_bss }, { "data", get_data },
+	{ "rodata", get_rodata },
+};
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "rttrace: %s\n", msg);
+	return RT_EXIT_USAGE;
+}
+
+static bool session_running(void)
+{
+	return access(PIN_DIR "/slots", F_OK) == 0;
+}
+
+static int no_session(void)
+{
+	fprintf(stderr, "rttrace: no session is running (start one with: rttrace start)\n");
+	return RT_EXIT_USAGE;
+}
+
+static void *map_mmap(int fd, size_t len, int prot)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	len = (len + page - 1) / page * page;
+	p = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Open the pinned session into *t (no skeleton). */
+static int attach_session(struct rt_tracer *t, struct rt_opts *o)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	struct rttrace_bpf__rodata ro;
+	int key = 0, fd_ro;
+
+	memset(t, 0, sizeof(*t));
+	memset(o, 0, sizeof(*o));
+	for (key = 0; key < RT_NR_METRICS; key++)
+		o->slo_default[key] = RT_SLO_UNSET;
+	key = 0;
+	t->opts = o;
+	if (!session_running())
+		return no_session();
+	t->fd_slots = bpf_obj_get(PIN_DIR "/slots");
+	t->fd_want = bpf_obj_get(PIN_DIR "/want");
+	t->fd_irq = bpf_obj_get(PIN_DIR "/irq_threads");
+	t->fd_track_tgid = bpf_obj_get(PIN_DIR "/track_tgid");
+	t->fd_slo = bpf_obj_get(PIN_DIR "/slo_by_id");
+	t->feat.tp_btf = access(PIN_DIR "/task_state", F_OK) == 0;
+	t->fd_task_state = bpf_obj_get(t->feat.tp_btf ? PIN_DIR "/task_state" :
+					       PIN_DIR "/task_state_hash");
+	fd_ro = bpf_obj_get(PIN_DIR "/rodata");
+	if (t->fd_slots < 0 || t->fd_task_state < 0 || fd_ro < 0 ||
+	    bpf_obj_get_info_by_fd(t->fd_slots, &info, &len)) {
+		fprintf(stderr, "rttrace: cannot open the session in %s: %s\n", PIN_DIR, strerror(errno));
+		return RT_EXIT_RUNTIME;
+	}
+	t->max_slots = info.max_entries;
+	t->slots_len = (size_t)t->max_slots * sizeof(struct rt_slot);
+	t->slots = map_mmap(t->fd_slots, t->slots_len, PROT_READ | PROT_WRITE);
+	t->bss = map_mmap(bpf_obj_get(PIN_DIR "/bss"), sizeof(*t->bss), PROT_READ | PROT_WRITE);
+	t->data = map_mmap(bpf_obj_get(PIN_DIR "/data"), sizeof(*t->data), PROT_READ | PROT_WRITE);
+	if (!t->slots || !t->bss || !t->data || bpf_map_lookup_elem(fd_ro, &key, &ro)) {
+		fprintf(stderr, "rttrace: cannot map the session's data: %s\n", strerror(errno));
+		return RT_EXIT_RUNTIME;
+	}
+	t->irq_mode = ro.irq_mode;
+	t->feat.timer_detect = true;
+	return 0;
+}
+
+/* Latest slot of TID tid (slots are never reused: a reused PID has several). */
+static int find_slot(struct rt_tracer *t, uint32_t tid, bool live_only)
+{
+	uint32_t i, n = __atomic_load_n(&t->bss->next_slot, __ATOMIC_SEQ_CST);
+	int found = -1;
+
+	if (n > t->max_slots)
+		n = t->max_slots;
+	for (i = 0; i < n; i++) {
+		uint32_t f = t->slots[i].flags;
+
+		if (t->slots[i].tid != tid || !(f & RT_SLOT_VALID) || (f & RT_SLOT_REMOVED))
+			continue;
+		if (live_only && (f & RT_SLOT_EXITED))
+			continue;
+		found = (int)i;
+	}
+	return found;
+}
+
+static int parse_tid(const char *s, uint32_t *tid)
+{
+	uint32_t *ids = NULL;
+	const char *why;
+	int n = 0;
+
+	if (rt_parse_id_list(s, &ids, &n, &why) || n != 1) {
+		free(ids);
+		return -1;
+	}
+	*tid = ids[0];
+	free(ids);
+	return 0;
+}
+
+/* Report the given slots (all valid ones when only < 0). */
+static int session_report(struct rt_tracer *t, int only, const char *json_path, bool quiet)
+{
+	struct rt_report r = { 0 };
+	struct rt_opts o = { 0 };
+	uint32_t i, n = __atomic_load_n(&t->bss->next_slot, __ATOMIC_SEQ_CST);
+	int rc = 0;
+
+	if (n > t->max_slots)
+		n = t->max_slots;
+	o.format = RT_FMT_TEXT;
+	r.opts = &o;
+	r.feat = &t->feat;
+	r.start_ns = t->data->session_start_ns;
+	r.end_ns = rt_now_ns();
+	r.counters = t->bss->counters;
+	r.irq_mode = t->irq_mode;
+	r.tasks = calloc(n ? n : 1, sizeof(*r.tasks));
+	r.slot_idx = calloc(n ? n : 1, sizeof(*r.slot_idx));
+	for (i = 0; i < n; i++) {
+		if (!(t->slots[i].flags & RT_SLOT_VALID) || (only >= 0 && (int)i != only))
+			continue;
+		if (only < 0 && (t->slots[i].flags & RT_SLOT_REMOVED))
+			continue;
+		r.slot_idx[r.ntasks] = i;
+		r.tasks[r.ntasks++] = t->slots[i];
+	}
+	if (!quiet)
+		rt_report_text(stdout, &r);
+	if (json_path && rt_report_json(json_path, &r))
+		rc = RT_EXIT_RUNTIME;
+	free(r.tasks);
+	free(r.slot_idx);
+	return rc;
+}
+
+static const char *json_arg(int argc, char **argv, int *i)
+{
+	if (*i + 1 < argc && (!strcmp(argv[*i], "--json") || !strcmp(argv[*i], "-j"))) {
+		*i += 2;
+		return argv[*i - 1];
+	}
+	return NULL;
+}
+
+int rt_cmd_start(int argc, char **argv)
+{
+	struct rt_opts o;
+	struct rt_tracer t;
+	struct statfs sfs;
+	char path[256];
+	size_t i;
+	int rc, k;
+
+	memset(&o, 0, sizeof(o));
+	for (k = 0; k < RT_NR_METRICS; k++)
+		o.slo_default[k] = RT_SLO_UNSET;
+	o.no_trace = true;
+	o.max_tasks = DEFAULT_SESSION_TASKS;
+	for (k = 1; k < argc; k++) {
+		if (!strcmp(argv[k], "--max-tasks") && k + 1 < argc) {
+			o.max_tasks = atoi(argv[++k]);
+			if (o.max_tasks <= 0 || o.max_tasks > 1 << 20)
+				return usage_error("bad --max-tasks: expected 1..1048576");
+		} else if (!strcmp(argv[k], "--btf") && k + 1 < argc) {
+			o.btf_path = argv[++k];
+		} else if (!strcmp(argv[k], "-v")) {
+			o.verbose++;
+		} else if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+			printf("Usage: rttrace start [--max-tasks N] [--btf FILE] [-v]\n"
+			       "Load rttrace and leave it running (pinned under " PIN_DIR ").\n"
+			       "Then: rttrace add PID, rttrace slo PID METRIC DURATION, rttrace del PID,\n"
+			       "rttrace report [--json FILE], rttrace stop [--json FILE].\n");
+			return 0;
+		} else {
+			fprintf(stderr, "rttrace start: unknown argument '%s' (try rttrace start --help)\n", argv[k]);
+			return RT_EXIT_USAGE;
+		}
+	}
+	if (session_running()) {
+		fprintf(stderr, "rttrace: a session is already running (%s); end it with: rttrace stop\n", PIN_DIR);
+		return RT_EXIT_USAGE;
+	}
+	if (statfs("/sys/fs/bpf", &sfs) || sfs.f_type != 0xcafe4a11 /* BPF_FS_MAGIC */)
+		/* pinning needs bpffs; if this fails, mkdir below says so */
+		mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL);
+	rc = rt_tracer_open(&t, &o, (uint32_t)o.max_tasks);
+	if (rc)
+		return rc;
+	rt_tracer_start_session(&t, rt_now_ns());
+	if (mkdir(PIN_DIR, 0700) && errno != EEXIST) {
+		fprintf(stderr, "rttrace: cannot create %s: %s (is bpffs mounted on /sys/fs/bpf?)\n",
+			PIN_DIR, strerror(errno));
+		rt_tracer_close(&t);
+		return RT_EXIT_RUNTIME;
+	}
+	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		struct bpf_map *m = pins[i].get(t.skel);
+
+		if (bpf_map__fd(m) < 0)
+			continue; /* not created (the other backend's state map) */
+		snprintf(path, sizeof(path), "%s/%s", PIN_DIR, pins[i].name);
+		if (bpf_map__pin(m, path))
+			goto pin_failed;
+	}
+	for (k = 0; k < t.skel->skeleton->prog_cnt; k++) {
+		struct bpf_link *l = *t.skel->skeleton->progs[k].link;
+
+		if (!l)
+			continue;
+		snprintf(path, sizeof(path), "%s/link_%s", PIN_DIR, t.skel->skeleton->progs[k].name);
+		if (bpf_link__pin(l, path))
+			goto pin_failed;
+	}
+	printf("rttrace: session started (%s, room for %d tasks, backend %s); add tasks with: rttrace add PID\n",
+	       PIN_DIR, o.max_tasks, t.feat.tp_btf ? "tp_btf" : "raw_tp");
+	rt_tracer_close(&t); /* the pins keep everything alive */
+	return 0;
+pin_failed:
+	fprintf(stderr, "rttrace: cannot pin %s: %s\n", path, strerror(errno));
+	rt_tracer_close(&t);
+	rt_cmd_stop(0, NULL);
+	return RT_EXIT_RUNTIME;
+}
+
+int rt_cmd_add(int argc, char **argv)
+{
+	struct rt_proc_task pt;
+	struct rt_tracer t;
+	struct rt_opts o;
+	uint32_t tid;
+	int rc, k;
+
+	if (argc < 2 || parse_tid(argv[1], &tid))
+		return usage_error("usage: rttrace add PID [--no-trace]");
+	for (k = 2; k < argc; k++)
+		if (strcmp(argv[k], "--no-trace"))
+			return usage_error("usage: rttrace add PID [--no-trace]");
+	rc = attach_session(&t, &o);
+	if (rc)
+		return rc;
+	if (rt_proc_task(tid, &pt)) {
+		fprintf(stderr, "rttrace: no such thread: TID %u\n", tid);
+		return RT_EXIT_USAGE;
+	}
+	if (find_slot(&t, tid, true) >= 0) {
+		fprintf(stderr, "rttrace: TID %u is already tracked (rttrace del %u first)\n", tid, tid);
+		return RT_EXIT_USAGE;
+	}
+	rc = rt_tracer_add_task(&t, &pt);
+	if (rc == -ENOSPC) {
+		fprintf(stderr, "rttrace: the session's task table is full; restart it with rttrace start --max-tasks N\n");
+		return RT_EXIT_RUNTIME;
+	}
+	if (rc) {
+		fprintf(stderr, "rttrace: cannot track TID %u: %s\n", tid, strerror(-rc));
+		return RT_EXIT_RUNTIME;
+	}
+	printf("rttrace: tracking TID %u (%s)\n", tid, pt.comm);
+	return 0;
+}
+
+int rt_cmd_slo(int argc, char **argv)
+{
+	struct rt_tracer t;
+	struct rt_opts o;
+	const char *why;
+	uint32_t tid;
+	uint64_t ns;
+	int rc, m, idx;
+
+	if (argc != 4 || parse_tid(argv[1], &tid))
+		return usage_error("usage: rttrace slo PID latency|response|relief|irq DURATION");
+	for (m = 0; m < RT_IRQ_DELAY; m++)
+		if (!strcmp(argv[2], rt_metric_names[m]))
+			break;
+	if (m == RT_IRQ_DELAY)
+		return usage_error("unknown metric: use latency, response, relief or irq");
+	if (rt_parse_duration(argv[3], 0, &ns, &why)) {
+		fprintf(stderr, "rttrace: bad duration '%s': %s\n", argv[3], why);
+		return RT_EXIT_USAGE;
+	}
+	rc = attach_session(&t, &o);
+	if (rc)
+		return rc;
+	idx = find_slot(&t, tid, false);
+	if (idx < 0) {
+		fprintf(stderr, "rttrace: TID %u is not tracked (rttrace add %u)\n", tid, tid);
+		return RT_EXIT_USAGE;
+	}
+	__atomic_store_n(&t.slots[idx].m[m].slo_ns, ns, __ATOMIC_SEQ_CST);
+	printf("rttrace: TID %u %s bound %s, for samples completed from now on\n", tid, argv[2], argv[3]);
+	return 0;
+}
+
+int rt_cmd_del(int argc, char **argv)
+{
+	struct rt_tracer t;
+	struct rt_opts o;
+	const char *json = NULL;
+	uint32_t tid;
+	int rc, idx, fd, k;
+
+	if (argc < 2 || parse_tid(argv[1], &tid))
+		return usage_error("usage: rttrace del PID [--json FILE]");
+	k = 2;
+	if (argc > 2 && !(json = json_arg(argc, argv, &k)))
+		return usage_error("usage: rttrace del PID [--json FILE]");
+	rc = attach_session(&t, &o);
+	if (rc)
+		return rc;
+	idx = find_slot(&t, tid, false);
+	if (idx < 0) {
+		fprintf(stderr, "rttrace: TID %u is not tracked\n", tid);
+		return RT_EXIT_USAGE;
+	}
+	/* From here on no sample of this task counts; then drop its state. */
+	__atomic_store_n(&t.slots[idx].removed_ns, rt_now_ns(), __ATOMIC_SEQ_CST);
+	if (t.feat.tp_btf) {
+		fd = syscall(SYS_pidfd_open, tid, O_EXCL /* PIDFD_THREAD */);
+		if (fd < 0)
+			fd = syscall(SYS_pidfd_open, tid, 0);
+		if (fd >= 0) {
+			bpf_map_delete_elem(t.fd_task_state, &fd);
+			close(fd);
+		}
+	} else {
+		bpf_map_delete_elem(t.fd_task_state, &tid);
+	}
+	bpf_map_delete_elem(t.fd_want, &tid);
+	bpf_map_delete_elem(t.fd_irq, &tid);
+	rc = session_report(&t, idx, json, false);
+	__atomic_fetch_or(&t.slots[idx].flags, RT_SLOT_REMOVED, __ATOMIC_SEQ_CST);
+	return rc;
+}
+
+int rt_cmd_report(int argc, char **argv)
+{
+	struct rt_tracer t;
+	struct rt_opts o;
+	const char *json = NULL;
+	int rc, k = 1;
+
+	if (argc > 1 && !(json = json_arg(argc, argv, &k)))
+		return usage_error("usage: rttrace report [--json FILE]");
+	rc = attach_session(&t, &o);
+	return rc ? rc : session_report(&t, -1, json, false);
+}
+
+static void unpin_all(void)
+{
+	struct dirent *de;
+	char path[512];
+	DIR *d = opendir(PIN_DIR);
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", PIN_DIR, de->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(PIN_DIR);
+}
+
+int rt_cmd_stop(int argc, char **argv)
+{
+	struct rt_tracer t;
+	struct rt_opts o;
+	const char *json = NULL;
+	int rc, k = 1;
+
+	if (argc > 1 && !(json = json_arg(argc, argv, &k)))
+		return usage_error("usage: rttrace stop [--json FILE]");
+	if (argc == 0) { /* cleanup after a failed start */
+		unpin_all();
+		return 0;
+	}
+	rc = attach_session(&t, &o);
+	if (rc)
+		return rc;
+	/* every report, then the pins go and the programs detach with them */
+	__atomic_store_n(&t.data->session_end_ns, rt_now_ns(), __ATOMIC_SEQ_CST);
+	rc = session_report(&t, -1, json, false);
+	unpin_all();
+	printf("rttrace: session stopped\n");
+	return rc;
+}
