@@ -313,8 +313,8 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 						       t->skel->maps.task_state_hash);
 	t->fd_want = bpf_map__fd(t->skel->maps.want);
 	t->fd_irq = bpf_map__fd(t->skel->maps.irq_threads);
-	t->fd_track_tgid = t->fd_track_tgid;
-	t->fd_slo = t->fd_slo;
+	t->fd_track_tgid = bpf_map__fd(t->skel->maps.track_tgid);
+	t->fd_slo = bpf_map__fd(t->skel->maps.slo_by_id);
 	t->slots_len = (size_t)max_slots * sizeof(struct rt_slot);
 	t->slots = mmap(NULL, t->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			t->fd_slots, 0);
