@@ -479,8 +479,7 @@ static __always_inline void record(struct rt_slot *s, struct rt_task_state *st,
 				   __u64 end_seq)
 {
 	struct rt_metric_stats *ms = &s->m[m];
-	__u64 v = end - start;
-	__u32 b;
+	__u64 v = end - start, bb;
 
 	/* Exact boundaries: the whole window lies inside the session and
 	 * inside the task's own add/del interval. */
@@ -505,9 +504,13 @@ static __always_inline void record(struct rt_slot *s, struct rt_task_state *st,
 		if (capture && st)
 			commit(st, m, RT_WIN_VIOLATION, start, end, cpu, end_seq);
 	}
-	b = rt_hist_bucket(v);
-	if (b < RT_HIST_BUCKETS)
-		s->hist[m][b]++;
+	bb = rt_hist_bucket(v);
+	/* Clamp in one register: the 6.1 verifier loses a bound that clang
+	 * checks on a copy of the index. */
+	asm volatile("if %[b] < %[n] goto +1; %[b] = %[last];"
+		     : [b] "+r"(bb)
+		     : [n] "i"(RT_HIST_BUCKETS), [last] "i"(RT_HIST_BUCKETS - 1));
+	s->hist[m][bb]++;
 }
 
 /* Is the current task (prev, at sched_switch) inside a timer sleep?
@@ -580,14 +583,16 @@ static __always_inline void irq_done(struct rt_irq_state *is, __u64 begin, __u64
 	struct rt_slot *s = bpf_map_lookup_elem(&slots, &idx);
 	__u64 h0 = is->hard_entry_ns, h1 = is->hard_exit_ns, v;
 
-	is->hard_entry_ns = 0;
-	is->hard_exit_ns = 0;
 	is->handler_ns = 0;
 	if (!s)
 		return;
 	record(s, 0, RT_IRQ, begin, now, 0, 0);
+	/* A hard IRQ that came while this handler ran belongs to the next
+	 * run: keep it. */
 	if (!h0 || h0 > begin)
 		return;
+	is->hard_entry_ns = 0;
+	is->hard_exit_ns = 0;
 	if (!h1 || h1 > begin)
 		h1 = begin;
 	v = now - h0;

@@ -417,6 +417,8 @@ int rt_cmd_run(int argc, char **argv)
 	 * the programs are detached. */
 	start_ns = rt_now_ns();
 	rt_tracer_start_session(&c.tr, start_ns);
+	if (c.o.verbose)
+		fprintf(stderr, "rttrace: tracing started (%u tasks)\n", rt_tracer_nslots(&c.tr));
 	if (c.child > 0) {
 		if (write(c.go_pipe[1], "g", 1) != 1)
 			fprintf(stderr, "rttrace: cannot start the command\n");

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run every live test (tests/live/test_*.py) against the real kernel.
 
-Needs root.  Prints a closing 'N passed, N failed' line; exits non-zero on
+Arguments: file patterns (default test_*.py).  Needs root.  Prints a closing 'N passed, N failed' line; exits non-zero on
 any failure."""
 import os
 import sys
@@ -15,8 +15,10 @@ def main():
     if os.geteuid() != 0:
         print("live tests need root (they load BPF programs)", file=sys.stderr)
         return 1
-    pattern = sys.argv[1] if len(sys.argv) > 1 else "test_*.py"
-    suite = unittest.defaultTestLoader.discover(HERE, pattern=pattern)
+    patterns = sys.argv[1:] or ["test_*.py"]
+    suite = unittest.TestSuite()
+    for pattern in patterns:
+        suite.addTests(unittest.defaultTestLoader.discover(HERE, pattern=pattern))
     res = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(res.failures) + len(res.errors)
     skipped = len(res.skipped)

@@ -120,8 +120,8 @@ class BlockThenRelief(unittest.TestCase):
         run = sum(p["ns"] for p in relief["breakdown"] if p["kind"] == "run")
         self.assertGreater(run, 4 * MS)  # 1 ms + 4 ms of its own work
         resp = main["metrics"]["response"]["worst"]
+        # a response window ends at the first voluntary sleep: never a block
         self.assertIsNone(top(resp, "blocked"), resp["verdict"])
-        self.assertLess(resp["value_ns"], relief["value_ns"])
         check_all_windows(self, r.report)
 
 

@@ -4,6 +4,7 @@
 # /etc and the project directory (9p, read-only).  See tests/vm/README.md.
 #
 #   tests/vm/run_vm.sh [x86_64] TEST...      e.g.  tests/vm/run_vm.sh x86_64 features irq_demo live
+#   tests/vm/run_vm.sh aarch64 TEST...       the arm64 guest (run_vm_arm64.sh, tests in guest-arm64/)
 #
 # Environment: VM_CACHE (downloads and unpacked packages, reused; default
 # build/vm-cache), VM_OUT (results; default build/vm-out), VM_TIMEOUT (seconds
@@ -28,7 +29,7 @@ die() { echo "vm: error: $*" >&2; exit 1; }
 ARCH=x86_64
 case "${1:-}" in
 x86_64 | amd64) shift ;;
-arm64 | aarch64) die "arm64 is not supported yet (the guest chroot reuses the host's x86_64 userland)" ;;
+arm64 | aarch64) shift; exec "$HERE/run_vm_arm64.sh" "$@" ;;	# own initramfs, static binaries
 esac
 [ $# -gt 0 ] || { echo "usage: $0 [x86_64] TEST... (tests: $(cd "$HERE/guest" && ls *.sh | sed 's/\.sh$//' | tr '\n' ' '))" >&2; exit 2; }
 for t in "$@"; do
