@@ -110,13 +110,17 @@ unit-test: $(UNIT_TESTS)
 live-test: all
 	$(PYTHON) tests/live/run_tests.py
 
-test: unit-test live-test
+# Everything: unit tests, live tests on this kernel, a quick run of the
+# benchmark suite (fails only if the suite breaks, never on numbers), and the
+# PREEMPT_RT VM lab (tests/vm).
+test: unit-test live-test bench-quick vmtest
 
 demo: deps-if-missing all
 	./tests/demo.sh
 
 deps:
-	./tests/install_deps.sh $(DEB_BUILD) $(DEB_TEST)
+	./tests/install_deps.sh $(DEB_BUILD) $(DEB_TEST) $(DEB_VM)
+	$(MAKE) deps-arm64
 
 deps-if-missing:
 	@command -v $(BPFTOOL) >/dev/null && command -v $(CLANG) >/dev/null && \
@@ -125,6 +129,9 @@ deps-if-missing:
 
 clean:
 	rm -rf $(OUT)
+
+# Guest tests of the PREEMPT_RT lab (tests/vm/guest/NAME.sh).
+VM_TESTS ?= smoke irq_demo irq_rttrace rttrace_rt live_core
 
 # Fragments owned by their directories (VM lab, benchmarks).
 -include tests/vm/vm.mk

@@ -873,33 +873,46 @@ static __always_inline void on_exit(struct task_struct *p, bool ts)
 	__sync_fetch_and_or(&s->flags, RT_SLOT_EXITED);
 }
 
-/* ---- tp_btf programs (task storage) ------------------------------------ */
+/* ---- programs ---------------------------------------------------------- */
+/* Every program exists twice: tp_btf (task storage, direct reads) and
+ * raw_tp (TID hash, probe reads); user space loads the pair the kernel
+ * supports.  `ts` tells the shared handlers which one they run in. */
+#define RT_TWIN(name, tp, call, ...)					\
+	SEC("tp_btf/" tp)						\
+	int BPF_PROG(tp_##name, __VA_ARGS__)				\
+	{								\
+		const bool ts = true;					\
+		call;							\
+		return 0;						\
+	}								\
+	SEC("raw_tp/" tp)						\
+	int BPF_PROG(raw_##name, __VA_ARGS__)				\
+	{								\
+		const bool ts = false;					\
+		call;							\
+		return 0;						\
+	}
 
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(tp_wakeup, struct task_struct *p)
-{
-	on_wakeup(p, true);
-	return 0;
-}
-
-SEC("tp_btf/sched_waking")
-int BPF_PROG(tp_waking, struct task_struct *p)
-{
-	on_waking(p, true);
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(tp_wakeup_new, struct task_struct *p)
-{
-	on_wakeup(p, true);
-	return 0;
-}
+RT_TWIN(wakeup, "sched_wakeup", on_wakeup(p, ts), struct task_struct *p)
+RT_TWIN(wakeup_new, "sched_wakeup_new", on_wakeup(p, ts), struct task_struct *p)
+RT_TWIN(waking, "sched_waking", on_waking(p, ts), struct task_struct *p)
+RT_TWIN(fork, "sched_process_fork", on_fork(child, ts), struct task_struct *parent,
+	struct task_struct *child)
+RT_TWIN(exit, "sched_process_exit", on_exit(p, ts), struct task_struct *p)
+RT_TWIN(migrate, "sched_migrate_task", on_migrate(p, dest_cpu, ts), struct task_struct *p,
+	int dest_cpu)
+RT_TWIN(irq_entry, "irq_handler_entry",
+	(irq_hard(action, true, 0), capture ? on_irq(RT_EV_IRQ_ENTRY, irq, 0, 0) : (void)0),
+	int irq, struct irqaction *action)
+RT_TWIN(irq_exit, "irq_handler_exit",
+	(irq_hard(action, false, ret), capture ? on_irq(RT_EV_IRQ_EXIT, irq, 0, ret) : (void)0),
+	int irq, struct irqaction *action, int ret)
+RT_TWIN(softirq_entry, "softirq_entry", on_irq(RT_EV_SOFTIRQ_ENTRY, 0, vec, 0), unsigned int vec)
+RT_TWIN(softirq_exit, "softirq_exit", on_irq(RT_EV_SOFTIRQ_EXIT, 0, vec, 0), unsigned int vec)
 
 /* Not BPF_PROG: the 4th argument exists only on 5.18+, and reading it
  * must stay behind the (load-time constant) has_prev_state_arg. */
-SEC("tp_btf/sched_switch")
-int tp_switch(__u64 *ctx)
+static __always_inline void switch_prog(__u64 *ctx, bool ts)
 {
 	struct task_struct *prev = (void *)ctx[1];
 	__u32 prev_state;
@@ -908,150 +921,20 @@ int tp_switch(__u64 *ctx)
 		prev_state = (__u32)ctx[3];
 	else
 		prev_state = get_task_state(prev);
-	on_switch((bool)ctx[0], prev, (void *)ctx[2], prev_state, true);
-	return 0;
+	on_switch((bool)ctx[0], prev, (void *)ctx[2], prev_state, ts);
 }
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(tp_fork, struct task_struct *parent, struct task_struct *child)
+SEC("tp_btf/sched_switch")
+int tp_switch(__u64 *ctx)
 {
-	on_fork(child, true);
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(tp_exit, struct task_struct *p)
-{
-	on_exit(p, true);
-	return 0;
-}
-
-SEC("tp_btf/sched_migrate_task")
-int BPF_PROG(tp_migrate, struct task_struct *p, int dest_cpu)
-{
-	on_migrate(p, dest_cpu, true);
-	return 0;
-}
-
-SEC("tp_btf/irq_handler_entry")
-int BPF_PROG(tp_irq_entry, int irq, struct irqaction *action)
-{
-	irq_hard(action, true, 0);
-	if (capture)
-		on_irq(RT_EV_IRQ_ENTRY, irq, 0, 0);
-	return 0;
-}
-
-SEC("tp_btf/irq_handler_exit")
-int BPF_PROG(tp_irq_exit, int irq, struct irqaction *action, int ret)
-{
-	irq_hard(action, false, ret);
-	if (capture)
-		on_irq(RT_EV_IRQ_EXIT, irq, 0, ret);
-	return 0;
-}
-
-SEC("tp_btf/softirq_entry")
-int BPF_PROG(tp_softirq_entry, unsigned int vec)
-{
-	on_irq(RT_EV_SOFTIRQ_ENTRY, 0, vec, 0);
-	return 0;
-}
-
-SEC("tp_btf/softirq_exit")
-int BPF_PROG(tp_softirq_exit, unsigned int vec)
-{
-	on_irq(RT_EV_SOFTIRQ_EXIT, 0, vec, 0);
-	return 0;
-}
-
-/* ---- raw_tp programs (TID hash) ---------------------------------------- */
-
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(raw_wakeup, struct task_struct *p)
-{
-	on_wakeup(p, false);
-	return 0;
-}
-
-SEC("raw_tp/sched_waking")
-int BPF_PROG(raw_waking, struct task_struct *p)
-{
-	on_waking(p, false);
-	return 0;
-}
-
-SEC("raw_tp/sched_wakeup_new")
-int BPF_PROG(raw_wakeup_new, struct task_struct *p)
-{
-	on_wakeup(p, false);
+	switch_prog(ctx, true);
 	return 0;
 }
 
 SEC("raw_tp/sched_switch")
 int raw_switch(__u64 *ctx)
 {
-	struct task_struct *prev = (void *)ctx[1];
-	__u32 prev_state;
-
-	if (has_prev_state_arg)
-		prev_state = (__u32)ctx[3];
-	else
-		prev_state = get_task_state(prev);
-	on_switch((bool)ctx[0], prev, (void *)ctx[2], prev_state, false);
-	return 0;
-}
-
-SEC("raw_tp/sched_process_fork")
-int BPF_PROG(raw_fork, struct task_struct *parent, struct task_struct *child)
-{
-	on_fork(child, false);
-	return 0;
-}
-
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(raw_exit, struct task_struct *p)
-{
-	on_exit(p, false);
-	return 0;
-}
-
-SEC("raw_tp/sched_migrate_task")
-int BPF_PROG(raw_migrate, struct task_struct *p, int dest_cpu)
-{
-	on_migrate(p, dest_cpu, false);
-	return 0;
-}
-
-SEC("raw_tp/irq_handler_entry")
-int BPF_PROG(raw_irq_entry, int irq, struct irqaction *action)
-{
-	irq_hard(action, true, 0);
-	if (capture)
-		on_irq(RT_EV_IRQ_ENTRY, irq, 0, 0);
-	return 0;
-}
-
-SEC("raw_tp/irq_handler_exit")
-int BPF_PROG(raw_irq_exit, int irq, struct irqaction *action, int ret)
-{
-	irq_hard(action, false, ret);
-	if (capture)
-		on_irq(RT_EV_IRQ_EXIT, irq, 0, ret);
-	return 0;
-}
-
-SEC("raw_tp/softirq_entry")
-int BPF_PROG(raw_softirq_entry, unsigned int vec)
-{
-	on_irq(RT_EV_SOFTIRQ_ENTRY, 0, vec, 0);
-	return 0;
-}
-
-SEC("raw_tp/softirq_exit")
-int BPF_PROG(raw_softirq_exit, unsigned int vec)
-{
-	on_irq(RT_EV_SOFTIRQ_EXIT, 0, vec, 0);
+	switch_prog(ctx, false);
 	return 0;
 }
 
