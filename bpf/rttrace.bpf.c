@@ -382,7 +382,8 @@ static __always_inline void fill_task(struct task_struct *t, __u32 *pid, __s16 *
 
 static __always_inline __u64 ev_switch(__u32 cpu, __u64 now, bool preempt,
 				       struct task_struct *prev,
-				       struct task_struct *next, __u32 prev_state)
+				       struct task_struct *next, __u32 prev_state,
+				       bool timer)
 {
 	struct rt_event *e;
 	__u64 seq = 0;
@@ -394,6 +395,7 @@ static __always_inline __u64 ev_switch(__u32 cpu, __u64 now, bool preempt,
 	e->type = RT_EV_SWITCH;
 	e->cpu = cpu;
 	e->arg = preempt;
+	e->pad = timer ? RT_EVF_TIMER_SLEEP : 0;
 	e->state = prev_state;
 	fill_task(prev, &e->pid, &e->prio, &e->policy, e->comm);
 	fill_task(next, &e->pid2, &e->prio2, &e->policy2, e->comm2);
@@ -694,20 +696,23 @@ static __always_inline void on_waking(struct task_struct *p, bool ts)
 	st->waking.cpu = bpf_get_smp_processor_id();
 }
 
+static __always_inline bool voluntary(bool preempt, __u32 prev_state)
+{
+	return !preempt && (prev_state & RT_VOLUNTARY_MASK);
+}
+
 static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 				       __u32 prev_state, __u64 now, bool ts,
 				       struct task_struct *prev, __u16 cpu,
-				       __u64 seq)
+				       __u64 seq, bool timer)
 {
 	struct rt_slot *s;
-	bool timer;
 
-	if (preempt || !(prev_state & RT_VOLUNTARY_MASK)) {
+	if (!voluntary(preempt, prev_state)) {
 		/* Preempted (or rtlock wait / stopped): windows stay open. */
 		st->run_state = RT_ST_RUNNABLE;
 		return;
 	}
-	timer = in_timer_sleep(prev, ts);
 	st->run_state = RT_ST_SLEEPING;
 	st->sleep_kind = timer ? RT_SLEEP_TIMER : RT_SLEEP_OTHER;
 	s = slot_of(st);
@@ -771,6 +776,7 @@ static __always_inline void on_switch(bool preempt, struct task_struct *prev,
 	struct rt_task_state *sp, *sn;
 	__u32 cpu = 0;
 	__u64 now, seq = 0;
+	bool timer;
 
 	sp = lookup_or_pick_up(prev, ts);
 	sn = lookup_or_pick_up(next, ts);
@@ -783,10 +789,12 @@ static __always_inline void on_switch(bool preempt, struct task_struct *prev,
 			return;
 	}
 	now = bpf_ktime_get_ns();
+	/* a tracked task going to sleep: is it a timer sleep (relief)? */
+	timer = sp && voluntary(preempt, prev_state) && in_timer_sleep(prev, ts);
 	if (capture)
-		seq = ev_switch(cpu, now, preempt, prev, next, prev_state);
+		seq = ev_switch(cpu, now, preempt, prev, next, prev_state, timer);
 	if (sp)
-		switch_out(sp, preempt, prev_state, now, ts, prev, cpu, seq);
+		switch_out(sp, preempt, prev_state, now, ts, prev, cpu, seq, timer);
 	if (sn)
 		switch_in(sn, now, cpu, seq);
 }

@@ -142,6 +142,8 @@ enum rt_ev_type {
 	RT_EV_SOFTIRQ_EXIT,  /* arg=vector */
 };
 
+#define RT_EVF_TIMER_SLEEP 0x1 /* switch: a tracked task entering a timer sleep */
+
 /* One captured event: 72 bytes. */
 struct rt_event {
 	__u64 ts;
@@ -155,7 +157,7 @@ struct rt_event {
 	__s16 prio2;
 	__u8 policy;
 	__u8 policy2;
-	__u16 pad;
+	__u16 pad;  /* RT_EVF_* */
 	__u32 state;
 	char comm[RT_COMM_LEN];
 	char comm2[RT_COMM_LEN];

@@ -60,8 +60,9 @@ static void print_event(FILE *f, const struct rt_event *e, uint64_t t0)
 		comm_of(e->comm, a);
 		comm_of(e->comm2, b);
 		fprintf(f, "preemption: %u, voluntary: %u, prev_pid: %u %s (priority: %d), "
-			"next_pid: %u %s (priority: %d), on_cpu: %u\n", e->arg,
-			e->arg ? 0 : e->state & 0x4C3, e->pid, a, e->prio, e->pid2, b, e->prio2, e->cpu);
+			"next_pid: %u %s (priority: %d), on_cpu: %u%s\n", e->arg,
+			e->arg ? 0 : e->state & 0x4C3, e->pid, a, e->prio, e->pid2, b, e->prio2, e->cpu,
+			(e->pad & RT_EVF_TIMER_SLEEP) ? " (timer sleep)" : "");
 		break;
 	case RT_EV_WAKEUP:
 		comm_of(e->comm, a);
@@ -168,6 +169,8 @@ static json_object *event_json(const struct rt_event *e)
 		json_object_object_add(o, "next_comm", jcomm(e->comm2));
 		json_object_object_add(o, "next_prio", json_object_new_int(e->prio2));
 		json_object_object_add(o, "next_policy", json_object_new_int(e->policy2));
+		json_object_object_add(o, "timer_sleep",
+				       json_object_new_boolean(e->pad & RT_EVF_TIMER_SLEEP));
 		break;
 	case RT_EV_WAKEUP:
 		json_object_object_add(o, "pid", json_object_new_int64(e->pid));

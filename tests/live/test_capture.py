@@ -42,6 +42,9 @@ def check_window(tc, task, metric, w, kind="worst"):
         tc.assertEqual(last["prev_pid"], tid, ctx)
         tc.assertFalse(last["preempt"], ctx)
         tc.assertTrue(last["prev_state"] & VOLUNTARY, ctx)
+    if metric == "relief":
+        # what ended a relief window: the task's timer-sleep entry
+        tc.assertTrue(last["timer_sleep"], ctx)
 
 
 def check_all_windows(tc, report):
