@@ -68,7 +68,23 @@ const char *rt_irq_name(unsigned int irq)
 		if (f)
 			fclose(f);
 	}
-	return irq < 1024 && names[irq][0] ? names[irq] : "?";
+	if (irq < 1024 && !names[irq][0]) {
+		/* arm64 IPIs are listed as IPIn, not by number: ask sysfs */
+		char path[64];
+
+		snprintf(path, sizeof(path), "/sys/kernel/irq/%u/actions", irq);
+		f = fopen(path, "r");
+		if (f) {
+			if (fgets(line, sizeof(line), f)) {
+				line[strcspn(line, "\n")] = 0;
+				snprintf(names[irq], sizeof(names[irq]), "%s", line);
+			}
+			fclose(f);
+		}
+		if (!names[irq][0])
+			snprintf(names[irq], sizeof(names[irq]), "?");
+	}
+	return irq < 1024 ? names[irq] : "?";
 }
 
 const char *rt_prio_label(int policy, int prio, char *buf, int len)

@@ -99,7 +99,9 @@ static int resolve_targets(struct run_ctx *c, int *ntasks)
 	return 0;
 }
 
-/* Fork the command stopped before exec, so its first instruction is traced. */
+/* Fork the command held before exec, so it is tracked before it runs: its
+ * threads are picked up from birth, and its windows start at its first
+ * sleep (the release from this pipe opens none). */
 static int spawn_command(struct run_ctx *c)
 {
 	char b;

@@ -199,6 +199,14 @@ static bool have_bpf_privileges(void)
 	return (eff & (1ULL << 21)) || ((eff & (1ULL << 39)) && (eff & (1ULL << 38)));
 }
 
+/* Kernel-internal errnos have no strerror text. */
+static const char *load_error(int err)
+{
+	if (err == -524) /* ENOTSUPP: e.g. fentry without ftrace direct calls (arm64 6.1) */
+		return "not supported by this kernel";
+	return strerror(-err);
+}
+
 /* Open, size and load the skeleton for one IRQ mode; 0 or -errno. */
 static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_slots,
 		    int irq_mode)
@@ -295,12 +303,12 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 		}
 		if (o->verbose && modes[k] != RT_IRQM_NONE)
 			fprintf(stderr, "rttrace: IRQ mode %s not available here: %s\n",
-				rt_irq_mode_name(modes[k]), strerror(-err));
+				rt_irq_mode_name(modes[k]), load_error(err));
 	}
 	if (err) {
 		if (o->irq_mode != RT_IRQM_NONE && o->irq_tracking)
 			fprintf(stderr, "rttrace: --irq-mode %s is not available on this kernel (%s); "
-				"leave it to auto\n", rt_irq_mode_name(o->irq_mode), strerror(-err));
+				"leave it to auto\n", rt_irq_mode_name(o->irq_mode), load_error(err));
 		else
 			fprintf(stderr, "rttrace: cannot load the BPF programs: %s (run with -vv for the verifier log)\n",
 				strerror(-err));
