@@ -77,7 +77,7 @@ const char *rt_irq_name(unsigned int irq)
 		if (f) {
 			if (fgets(line, sizeof(line), f)) {
 				line[strcspn(line, "\n")] = 0;
-				snprintf(names[irq], sizeof(names[irq]), "%s", line);
+				snprintf(names[irq], sizeof(names[irq]), "%.31s", line);
 			}
 			fclose(f);
 		}
