@@ -14,10 +14,10 @@ echo "irq_demo: irq $irq, thread: $(ps -o pid,comm,args | grep 'irq/.*rttrace' |
 $RT run -v --irq rttrace_demo --slo-irq 1ms -d 30 -j $J >$O/irq.txt 2>$O/irq.err &
 pid=$!
 n=0
-while ! grep -q backend $O/irq.err && kill -0 $pid 2>/dev/null && [ $n -lt 600 ]; do
+while ! grep -q "tracing started" $O/irq.err && kill -0 $pid 2>/dev/null && [ $n -lt 600 ]; do
 	sleep 0.1; n=$((n + 1))
 done
-check "rttrace -v printed its backend line (attached) within 60 s" $(t $n -lt 600 -a -n "$(grep backend $O/irq.err)")
+check "rttrace -v said tracing started (IRQ thread tracked) within 60 s" $(t $n -lt 600 -a -n "$(grep "tracing started" $O/irq.err)")
 before=$(cat $P/thread_runs)
 echo $N >$P/trigger
 after=$(cat $P/thread_runs)
