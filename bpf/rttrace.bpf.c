@@ -583,18 +583,16 @@ static __always_inline void irq_done(struct rt_irq_state *is, __u64 begin, __u64
 {
 	__u32 idx = is->slot;
 	struct rt_slot *s = bpf_map_lookup_elem(&slots, &idx);
-	__u64 h0 = is->hard_entry_ns, h1 = is->hard_exit_ns, v;
+	__u64 h0 = is->run_entry_ns, h1 = is->run_exit_ns, v;
 
 	is->handler_ns = 0;
+	is->run_entry_ns = 0;
+	is->run_exit_ns = 0;
 	if (!s)
 		return;
 	record(s, 0, RT_IRQ, begin, now, 0, 0);
-	/* A hard IRQ that came while this handler ran belongs to the next
-	 * run: keep it. */
 	if (!h0 || h0 > begin)
 		return;
-	is->hard_entry_ns = 0;
-	is->hard_exit_ns = 0;
 	if (!h1 || h1 > begin)
 		h1 = begin;
 	v = now - h0;
@@ -607,6 +605,17 @@ static __always_inline void irq_done(struct rt_irq_state *is, __u64 begin, __u64
 	s->delay_part_sum[RT_DP_WAKE] += begin - h1;
 	s->delay_part_sum[RT_DP_THREAD] += now - begin;
 	record(s, 0, RT_IRQ_DELAY, h0, now, 0, 0);
+}
+
+/* A handler run starts: it serves the oldest pending hard IRQ, and a hard
+ * IRQ arriving while it runs waits for the next run. */
+static __always_inline void irq_begin(struct rt_irq_state *is, __u64 now)
+{
+	is->handler_ns = now;
+	is->run_entry_ns = is->hard_entry_ns;
+	is->run_exit_ns = is->hard_exit_ns;
+	is->hard_entry_ns = 0;
+	is->hard_exit_ns = 0;
 }
 
 /* Hard IRQ of an action whose thread we track. */
@@ -644,7 +653,7 @@ static __always_inline void irq_thread_fn(bool entry)
 	if (!is)
 		return;
 	if (entry)
-		is->handler_ns = bpf_ktime_get_ns();
+		irq_begin(is, bpf_ktime_get_ns());
 	else if (is->handler_ns)
 		irq_done(is, is->handler_ns, bpf_ktime_get_ns());
 }
@@ -757,7 +766,7 @@ static __always_inline void switch_in(struct rt_task_state *st, __u64 now,
 		struct rt_irq_state *is = bpf_map_lookup_elem(&irq_threads, &tid);
 
 		if (is)
-			is->handler_ns = now;
+			irq_begin(is, now);
 	}
 	if (st->wake_ns) {
 		s = slot_of(st);

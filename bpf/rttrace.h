@@ -44,9 +44,11 @@ enum rt_delay_part {
 struct rt_irq_state {
 	__u32 slot;
 	__u32 pad;
-	__u64 hard_entry_ns; /* first hard IRQ not yet handled by the thread */
+	__u64 hard_entry_ns; /* first hard IRQ not yet taken by a handler run */
 	__u64 hard_exit_ns;
 	__u64 handler_ns;    /* threaded handler entry (or switch-in, sched mode) */
+	__u64 run_entry_ns;  /* the hard IRQ the running handler serves */
+	__u64 run_exit_ns;
 };
 
 /*

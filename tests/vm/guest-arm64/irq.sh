@@ -47,9 +47,7 @@ check "irq violations of 1 ms = $N" $(t "$vi" = $N) "$vi"
 check "irq not approximate in kprobe mode" $(t "$ap" = false) "$ap"
 dc=$(num "$(jget $J tasks.$i.metrics.irq_delay.count)")
 dmax=$(num "$(jget $J tasks.$i.metrics.irq_delay.max_ns)")
-# KNOWN ISSUE (closing note): about one run in ten pairs no hard IRQ with
-# its handler run under TCG; the delay must cover all but one
-check "irq_delay count >= $N - 1" $(t "$dc" -ge $((N - 1))) "$dc"
+check "irq_delay count = $N" $(t "$dc" = $N) "$dc"
 check "worst irq_delay >= handler time" $(t "$dmax" -ge "$mn") "$dmax < $mn"
 rmmod irq_demo
 # information: arm64 IPIs are IRQs without a numbered /proc/interrupts row

@@ -58,10 +58,9 @@ def run_mode(mode):
     check(f"{mode}: every run violates the 1 ms bound", irq["violations"] == irq["count"], irq)
     check(f"{mode}: approximate only in sched mode", irq["approximate"] == (mode == "sched"))
     d = m["irq_delay"]
-    # KNOWN ISSUE: about one run in ten pairs no hard IRQ with its handler
-    # run under TCG (open in the closing note); the delay must still cover
-    # all but one of them
-    check(f"{mode}: irq_delay count >= irq count - 1", d["count"] >= irq["count"] - 1, d)
+    # every run pairs with its hard IRQ, also when the next hard IRQ comes
+    # while the previous handler still runs
+    check(f"{mode}: irq_delay count = irq count", d["count"] == irq["count"], d)
     if d["count"]:
         parts = d["worst_parts"]
         total = parts["hard_ns"] + parts["wakeup_ns"] + parts["thread_ns"]
