@@ -113,7 +113,9 @@ live-test: all
 # Everything: unit tests, live tests on this kernel, a quick run of the
 # benchmark suite (fails only if the suite breaks, never on numbers), and the
 # PREEMPT_RT VM lab (tests/vm).
-test: unit-test live-test bench-quick vmtest
+# `deps` first: a fresh machine has none of the test packages (it is quick
+# when everything is installed).
+test: deps unit-test live-test bench-quick vmtest
 
 demo: deps-if-missing all
 	./tests/demo.sh
