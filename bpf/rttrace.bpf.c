@@ -372,8 +372,16 @@ static __always_inline void arrive(struct rt_task_state *st, __u16 cpu, __u64 se
 }
 
 static __always_inline void fill_task(struct task_struct *t, __u32 *pid, __s16 *prio,
-				      __u8 *policy, char *comm)
+				      __u8 *policy, char *comm, bool ts)
 {
+	if (ts) {
+		/* a trusted pointer: plain loads, no probe-read helper calls */
+		*pid = t->pid;
+		*prio = t->prio;
+		*policy = t->policy;
+		__builtin_memcpy(comm, t->comm, RT_COMM_LEN);
+		return;
+	}
 	*pid = BPF_CORE_READ(t, pid);
 	*prio = BPF_CORE_READ(t, prio);
 	*policy = BPF_CORE_READ(t, policy);
@@ -383,7 +391,7 @@ static __always_inline void fill_task(struct task_struct *t, __u32 *pid, __s16 *
 static __always_inline __u64 ev_switch(__u32 cpu, __u64 now, bool preempt,
 				       struct task_struct *prev,
 				       struct task_struct *next, __u32 prev_state,
-				       bool timer)
+				       bool timer, bool ts)
 {
 	struct rt_event *e;
 	__u64 seq = 0;
@@ -397,8 +405,8 @@ static __always_inline __u64 ev_switch(__u32 cpu, __u64 now, bool preempt,
 	e->arg = preempt;
 	e->pad = timer ? RT_EVF_TIMER_SLEEP : 0;
 	e->state = prev_state;
-	fill_task(prev, &e->pid, &e->prio, &e->policy, e->comm);
-	fill_task(next, &e->pid2, &e->prio2, &e->policy2, e->comm2);
+	fill_task(prev, &e->pid, &e->prio, &e->policy, e->comm, ts);
+	fill_task(next, &e->pid2, &e->prio2, &e->policy2, e->comm2, ts);
 	ev_publish(e, seq);
 	return seq;
 }
@@ -407,9 +415,8 @@ static __always_inline __u64 ev_switch(__u32 cpu, __u64 now, bool preempt,
  * was placed on (where its interest goes). */
 static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 target,
 				       __u64 now, struct rt_win_ctx *w,
-				       struct rt_waker *waking)
+				       struct rt_waker *waking, bool ts)
 {
-	struct task_struct *waker = (struct task_struct *)bpf_get_current_task();
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct rt_event *e;
 	__u64 seq = 0;
@@ -427,7 +434,12 @@ static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 target,
 		cpu = waking->cpu;
 	} else {
 		w->waker_cpu = cpu;
-		fill_task(waker, &w->waker_pid, &w->waker_prio, &w->waker_policy, w->waker_comm);
+		if (ts)
+			fill_task(bpf_get_current_task_btf(), &w->waker_pid, &w->waker_prio,
+				  &w->waker_policy, w->waker_comm, true);
+		else
+			fill_task((struct task_struct *)bpf_get_current_task(), &w->waker_pid,
+				  &w->waker_prio, &w->waker_policy, w->waker_comm, false);
 	}
 	waking->pid = 0;
 	waking->comm[0] = 0;
@@ -439,7 +451,7 @@ static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 target,
 	e->cpu = cpu;
 	e->arg = target;
 	e->state = 0;
-	fill_task(p, &e->pid, &e->prio, &e->policy, e->comm);
+	fill_task(p, &e->pid, &e->prio, &e->policy, e->comm, ts);
 	e->pid2 = w->waker_pid;
 	e->prio2 = w->waker_prio;
 	e->policy2 = w->waker_policy;
@@ -677,7 +689,7 @@ static __always_inline void on_wakeup(struct task_struct *p, bool ts)
 	if (capture) {
 		/* Placement: the tracepoint runs after select_task_rq. */
 		__u16 target = get_task_cpu(p);
-		__u64 seq = ev_wakeup(p, target, now, &st->inner, &st->waking);
+		__u64 seq = ev_wakeup(p, target, now, &st->inner, &st->waking, ts);
 
 		if (st->sleep_kind == RT_SLEEP_TIMER && !st->relief_ns)
 			__builtin_memcpy(&st->outer, &st->inner, sizeof(st->outer));
@@ -700,8 +712,14 @@ static __always_inline void on_waking(struct task_struct *p, bool ts)
 
 	if (!st || st->run_state != RT_ST_SLEEPING)
 		return;
-	cur = (struct task_struct *)bpf_get_current_task();
-	fill_task(cur, &st->waking.pid, &st->waking.prio, &st->waking.policy, st->waking.comm);
+	if (ts) {
+		fill_task(bpf_get_current_task_btf(), &st->waking.pid, &st->waking.prio,
+			  &st->waking.policy, st->waking.comm, true);
+	} else {
+		cur = (struct task_struct *)bpf_get_current_task();
+		fill_task(cur, &st->waking.pid, &st->waking.prio, &st->waking.policy,
+			  st->waking.comm, false);
+	}
 	st->waking.cpu = bpf_get_smp_processor_id();
 }
 
@@ -801,7 +819,7 @@ static __always_inline void on_switch(bool preempt, struct task_struct *prev,
 	/* a tracked task going to sleep: is it a timer sleep (relief)? */
 	timer = sp && voluntary(preempt, prev_state) && in_timer_sleep(prev, ts);
 	if (capture)
-		seq = ev_switch(cpu, now, preempt, prev, next, prev_state, timer);
+		seq = ev_switch(cpu, now, preempt, prev, next, prev_state, timer, ts);
 	if (sp)
 		switch_out(sp, preempt, prev_state, now, ts, prev, cpu, seq, timer);
 	if (sn)
@@ -826,7 +844,7 @@ static __always_inline void on_migrate(struct task_struct *p, __u32 dest, bool t
 		e->cpu = get_task_cpu(p);
 		e->arg = dest;
 		e->state = 0;
-		fill_task(p, &e->pid, &e->prio, &e->policy, e->comm);
+		fill_task(p, &e->pid, &e->prio, &e->policy, e->comm, ts);
 		e->pid2 = 0;
 		ev_publish(e, seq);
 	}
