@@ -158,22 +158,6 @@ grep -q "^$M DONE" "$SERIAL" || { log "no DONE marker"; fail=1; }
 for t in "$@"; do
 	grep -h '^CHECK ' "$RUN/$t.log" 2>/dev/null | sed "s/^/[$t] /"
 done
-for t in "$@"; do
-	line=$(grep "^$M RESULT $t " "$SERIAL" | tail -n 1 || true)
-	rc=$(echo "$line" | awk '{print $4}')
-	if [ "$rc" = 0 ]; then
-		log "PASS $t ($(echo "$line" | awk '{print $5}') s uptime)"
-	else
-		log "FAIL $t (rc=${rc:-missing})"
-		fail=1
-	fi
-done
-for t in "$@"; do
-	[ -f "$RUN/$t.log" ] || continue
-	if [ "$fail" = 1 ] || [ -n "${VM_VERBOSE:-}" ]; then
-		echo "---- guest log $t (last 100 lines of $RUN/$t.log):" >&2
-		tail -n 100 "$RUN/$t.log" | sed 's/^/  > /' >&2
-	fi
-done
-log "serial log: $SERIAL; guest results: $RUN"
+. "$HERE/results.sh"
+vm_results "$@"
 exit $fail
