@@ -54,6 +54,10 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 	t->w = *w;
 	t->ev = malloc(cap * sizeof(*t->ev));
 	t->truncated = w->ctx.overflow;
+	if (!t->ev) {
+		t->truncated = true;
+		return;
+	}
 	for (i = 0; i < w->ctx.ncpus && i < RT_WIN_CPUS; i++) {
 		uint32_t cpu = w->ctx.cpu[i];
 		uint64_t seq0 = w->ctx.seq0[i], head, last, oldest, seq;
@@ -81,8 +85,14 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 			if (e.ts < w->start_ns || e.ts > w->end_ns)
 				continue;
 			if (t->nev == cap) {
+				struct rt_event *more = realloc(t->ev, 2 * cap * sizeof(*t->ev));
+
+				if (!more) { /* out of memory: say the trace is short */
+					t->missing += last - seq + 1;
+					break;
+				}
+				t->ev = more;
 				cap *= 2;
-				t->ev = realloc(t->ev, cap * sizeof(*t->ev));
 			}
 			t->ev[t->nev++] = e;
 		}

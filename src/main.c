@@ -30,8 +30,19 @@ static void usage(FILE *f)
 		"  rttrace --version      print the version\n");
 }
 
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "run", rt_cmd_run },       { "start", rt_cmd_start }, { "add", rt_cmd_add },
+	{ "slo", rt_cmd_slo },       { "del", rt_cmd_del },     { "report", rt_cmd_report },
+	{ "stop", rt_cmd_stop },
+};
+
 int main(int argc, char **argv)
 {
+	size_t i;
+
 	if (argc < 2) {
 		usage(stderr);
 		return RT_EXIT_USAGE;
@@ -44,23 +55,13 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "run"))
-	{
-		argv[1] = "rttrace run"; /* argp names the program in its messages */
-		return rt_cmd_run(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		if (commands[i].fn == rt_cmd_run)
+			argv[1] = "rttrace run"; /* argp names the program in its messages */
+		return commands[i].fn(argc - 1, argv + 1);
 	}
-	if (!strcmp(argv[1], "start"))
-		return rt_cmd_start(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "add"))
-		return rt_cmd_add(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "slo"))
-		return rt_cmd_slo(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "del"))
-		return rt_cmd_del(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "report"))
-		return rt_cmd_report(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "stop"))
-		return rt_cmd_stop(argc - 1, argv + 1);
 	fprintf(stderr, "rttrace: unknown command '%s' (try rttrace --help)\n", argv[1]);
 	return RT_EXIT_USAGE;
 }

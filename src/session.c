@@ -210,6 +210,23 @@ static const char *json_arg(int argc, char **argv, int *i)
 	return NULL;
 }
 
+static void unpin_all(void)
+{
+	struct dirent *de;
+	char path[512];
+	DIR *d = opendir(PIN_DIR);
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", PIN_DIR, de->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(PIN_DIR);
+}
+
 int rt_cmd_start(int argc, char **argv)
 {
 	struct rt_opts o;
@@ -286,7 +303,7 @@ int rt_cmd_start(int argc, char **argv)
 pin_failed:
 	fprintf(stderr, "rttrace: cannot pin %s: %s\n", path, strerror(errno));
 	rt_tracer_close(&t);
-	rt_cmd_stop(0, NULL);
+	unpin_all();
 	return RT_EXIT_RUNTIME;
 }
 
@@ -371,7 +388,7 @@ int rt_cmd_del(int argc, char **argv)
 	if (argc < 2 || parse_tid(argv[1], &tid))
 		return usage_error("usage: rttrace del PID [--json FILE]");
 	k = 2;
-	if (argc > 2 && !(json = json_arg(argc, argv, &k)))
+	if (argc > 2 && (!(json = json_arg(argc, argv, &k)) || k != argc))
 		return usage_error("usage: rttrace del PID [--json FILE]");
 	rc = attach_session(&t, &o);
 	if (rc)
@@ -408,27 +425,10 @@ int rt_cmd_report(int argc, char **argv)
 	const char *json = NULL;
 	int rc, k = 1;
 
-	if (argc > 1 && !(json = json_arg(argc, argv, &k)))
+	if (argc > 1 && (!(json = json_arg(argc, argv, &k)) || k != argc))
 		return usage_error("usage: rttrace report [--json FILE]");
 	rc = attach_session(&t, &o);
 	return rc ? rc : session_report(&t, -1, json, false);
-}
-
-static void unpin_all(void)
-{
-	struct dirent *de;
-	char path[512];
-	DIR *d = opendir(PIN_DIR);
-
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", PIN_DIR, de->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(PIN_DIR);
 }
 
 int rt_cmd_stop(int argc, char **argv)
@@ -438,12 +438,8 @@ int rt_cmd_stop(int argc, char **argv)
 	const char *json = NULL;
 	int rc, k = 1;
 
-	if (argc > 1 && !(json = json_arg(argc, argv, &k)))
+	if (argc > 1 && (!(json = json_arg(argc, argv, &k)) || k != argc))
 		return usage_error("usage: rttrace stop [--json FILE]");
-	if (argc == 0) { /* cleanup after a failed start */
-		unpin_all();
-		return 0;
-	}
 	rc = attach_session(&t, &o);
 	if (rc)
 		return rc;
