@@ -13,6 +13,9 @@
  *   pt_sw_regs     bpf_task_pt_regs(prev)->orig_ax, direct load
  *   pt_sw_regs_pr  the same through BPF_CORE_READ (bpf_probe_read_kernel)
  *   pt_wk_ts_miss  task-storage lookup of the wakee, no storage exists
+ *   pt_wk_ktime    one bpf_ktime_get_ns() at sched_wakeup
+ *   pt_wk_empty    nothing, at sched_wakeup
+ *   pt_wk_nullchk  p->bpf_storage of the wakee, direct load
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -36,6 +39,7 @@ struct {
 } every SEC(".maps");
 
 __u64 sink;
+
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(pt_sw_empty)
@@ -108,6 +112,27 @@ SEC("tp_btf/sched_wakeup")
 int BPF_PROG(pt_wk_ts_miss, struct task_struct *p)
 {
 	if (bpf_task_storage_get(&never, p, 0, 0))
+		sink++;
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(pt_wk_ktime)
+{
+	sink = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(pt_wk_empty)
+{
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(pt_wk_nullchk, struct task_struct *p)
+{
+	if (p->bpf_storage)
 		sink++;
 	return 0;
 }

@@ -71,10 +71,13 @@ class Errors(unittest.TestCase):
 
     def test_task_table_full_is_reported_not_silent(self):
         # 4 threads, room for 1: three are dropped, said so, exit 1, report kept
-        p, tids = workload("spawner", "--delay", "0ms", "--threads", "3", "--duration", "3s")
+        # The workers outlive rttrace's start-up by far (a TCG guest under
+        # load takes seconds to verify the programs); killed when done.
+        p, tids = workload("spawner", "--delay", "0ms", "--threads", "3", "--duration", "30s")
         try:
             r = rttrace("-t", str(tids["main"]), "--max-tasks", "1", "-d", "1")
         finally:
+            p.kill()
             p.wait()
         self.assertEqual(r.rc, 1)
         self.assertRegex(r.err, r"rttrace: \d+ tasks were not tracked: the task table is full")

@@ -99,7 +99,9 @@ class BlockingLoop(unittest.TestCase):
 
     def test_relief_includes_the_block(self):
         resp, relief = self.m["response"], self.m["relief"]
-        self.assertGreaterEqual(resp["p50_ns"], 1 * MS)  # lower mode: 1 ms busy
+        # lower mode: 1 ms of wall-clock busy time (a percentile is a
+        # histogram bucket: 3.1 % error either way)
+        self.assertGreaterEqual(resp["p50_ns"], 0.96 * MS)
         self.assertGreaterEqual(resp["p99_ns"], 3800 * US)  # upper mode: 4 ms busy (p99 is within 3.1 %)
         # The post lands 8 ms after the period start, then 4 ms busy: 12 ms
         # from the period start.  Relief starts at the (possibly late)
@@ -108,7 +110,9 @@ class BlockingLoop(unittest.TestCase):
         # iteration can be shorter than its 5 ms of work.
         self.assertGreaterEqual(relief["min_ns"], 5 * MS)
         self.assertGreaterEqual(relief["p50_ns"], 11 * MS)
-        self.assertLess(relief["p50_ns"], 16 * MS)
+        # below the 20 ms period: overrunning iterations (stolen time)
+        # stretch some, not the median
+        self.assertLess(relief["p50_ns"], 18 * MS)
 
     def test_slo_splits_bimodal_response(self):
         resp = self.m["response"]
@@ -116,8 +120,16 @@ class BlockingLoop(unittest.TestCase):
         # half violate.  The exact count is checked against a recording in
         # test_differential.
         self.assertEqual(resp["slo_ns"], 2500 * US)
+        # The ~4 ms half always violates; most ~1 ms samples pass, but
+        # stolen time (a loaded emulated guest) can push some over.
         self.assertGreater(resp["violations"], 0.4 * resp["count"])
-        self.assertLess(resp["violations"], 0.6 * resp["count"])
+        self.assertLess(resp["violations"], 0.8 * resp["count"])
+        # The counter and the histogram are kept apart: they must agree on
+        # which side of the bound the median is (3.1 % bucket error).
+        if resp["p50_ns"] < 2500 * US / 1.031:
+            self.assertLessEqual(resp["violations"], 0.5 * resp["count"] + 1)
+        elif resp["p50_ns"] > 2500 * US * 1.031:
+            self.assertGreaterEqual(resp["violations"], 0.5 * resp["count"] - 1)
         self.assertEqual(self.m["latency"]["slo_ns"], None)
         self.assertEqual(self.m["latency"]["violations"], 0)
 

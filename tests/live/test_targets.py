@@ -80,7 +80,7 @@ class Targets(unittest.TestCase):
         import shutil
         shutil.copy("/sys/kernel/btf/vmlinux", "/tmp/rttrace-test.btf")
         p, tids = workload("control_loop", "--period", "5ms", "--busy", "1ms", "--policy", "fifo",
-                           "--prio", "40", "--duration", "4s")
+                           "--prio", "40", "--duration", "6s")
         a = rttrace("-p", str(tids["main"]), popen=True)
         b = rttrace("-p", str(tids["main"]), "--btf", "/tmp/rttrace-test.btf", popen=True,
                     env={"RTTRACE_SYSFS_BTF": "/nonexistent/vmlinux"})
@@ -98,7 +98,7 @@ class Targets(unittest.TestCase):
     def test_backends_agree_on_the_same_run(self):
         """tp_btf (task storage) and raw_tp (hash) watch the same task at once."""
         p, tids = workload("control_loop", "--period", "5ms", "--busy", "1ms", "--policy", "fifo",
-                           "--prio", "40", "--duration", "4s")
+                           "--prio", "40", "--duration", "6s")
         a = rttrace("-p", str(tids["main"]), "--backend", "tp_btf", popen=True)
         b = rttrace("-p", str(tids["main"]), "--backend", "raw_tp", popen=True)
         p.wait()
@@ -108,7 +108,8 @@ class Targets(unittest.TestCase):
         self.assertEqual(rb.report["system"]["backend"], "raw_tp")
         for m in ("latency", "response", "relief"):
             x, y = ra.metric(tids["main"], m), rb.metric(tids["main"], m)
-            # both started within ~0.5 s of each other: 5 ms period -> edges
+            # 1200 periods; both tracers start within a few seconds even in
+            # a loaded TCG guest, and see the same periods after that
             self.assertGreaterEqual(x["count"], 500, m)
             self.assertLess(abs(x["count"] - y["count"]), 0.15 * x["count"], m)
             # the same slow iterations dominate both: medians within 10 %

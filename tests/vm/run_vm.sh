@@ -8,7 +8,7 @@
 #
 # Environment: VM_CACHE (downloads and unpacked packages, reused; default
 # build/vm-cache), VM_OUT (results; default build/vm-out), VM_TIMEOUT (seconds
-# for the whole VM, default 300), VM_MEM (default 2G), VM_SMP (default 2),
+# for the whole VM, default 900: a loaded host can triple the ~2 min), VM_MEM (default 2G), VM_SMP (default 2),
 # VM_VERBOSE=1 (print the guest test logs on success too; they are in
 # VM_OUT/run/NAME.log, written live, so `tail -f` them during a run).
 # Exit status: 0 when every test returned 0; 1 otherwise (a failed test, a
@@ -19,7 +19,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CACHE=${VM_CACHE:-$ROOT/build/vm-cache}
 OUT=${VM_OUT:-$ROOT/build/vm-out}
-TIMEOUT=${VM_TIMEOUT:-300}
+rm -f "$OUT/summary"  # a stale one must not stand for this run
+TIMEOUT=${VM_TIMEOUT:-900}
 MEM=${VM_MEM:-2G}
 SMP=${VM_SMP:-2}
 

@@ -10,7 +10,7 @@
 #   tests/vm/run_vm_arm64.sh static metrics irq btf
 #
 # Needs `make pi4` first.  Environment: VM_CACHE (default build/vm-cache),
-# VM_OUT (default build/vm-out-arm64), VM_TIMEOUT (whole VM, default 300 s),
+# VM_OUT (default build/vm-out-arm64), VM_TIMEOUT (whole VM, default 900 s),
 # VM_MEM (default 1G), VM_SMP (default 2), VM_VERBOSE=1 (print the guest
 # logs on success too; CHECK lines are always printed).
 # Exit status: 0 when every test returned 0; 1 otherwise; 2 for bad usage.
@@ -21,7 +21,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 G=$HERE/guest-arm64
 CACHE=${VM_CACHE:-$ROOT/build/vm-cache}
 OUT=${VM_OUT:-$ROOT/build/vm-out-arm64}
-TIMEOUT=${VM_TIMEOUT:-300}
+rm -f "$OUT/summary"  # a stale one must not stand for this run
+TIMEOUT=${VM_TIMEOUT:-900}
 MEM=${VM_MEM:-1G}
 SMP=${VM_SMP:-2}
 RTBIN=$ROOT/build/rttrace-static-aarch64

@@ -22,6 +22,9 @@ vmtest: all $(if $(filter aarch64,$(VM_ARCHES)),pi4)
 	@rc=0; \
 	$(if $(filter x86_64,$(VM_ARCHES)),tests/vm/run_vm.sh x86_64 $(VM_TESTS) || rc=1;) \
 	$(if $(filter aarch64,$(VM_ARCHES)),tests/vm/run_vm.sh aarch64 $(VM_TESTS_ARM64) || rc=1;) \
+	echo "==== VM lab summary"; \
+	$(if $(filter x86_64,$(VM_ARCHES)),cat build/vm-out/summary 2>/dev/null || echo "vm-out: no results (the x86_64 run stopped before booting; see above)";) \
+	$(if $(filter aarch64,$(VM_ARCHES)),cat build/vm-out-arm64/summary 2>/dev/null || echo "vm-out-arm64: no results (the aarch64 run stopped before booting; see above)";) \
 	exit $$rc
 
 # The arm64 guest alone: static aarch64 rttrace + workloads, IRQ demo (kprobe
