@@ -411,13 +411,33 @@ static __always_inline __u64 ev_switch(__u32 cpu, __u64 now, bool preempt,
 	return seq;
 }
 
-/* The window's first event: the wakeup, on the ring of the CPU the task
- * was placed on (where its interest goes). */
-static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 target,
-				       __u64 now, struct rt_win_ctx *w,
+/* Where cpu's ring stands: its events from here on may belong to a window
+ * opened now.  RT_MARK_SLACK earlier ones are read too (and dropped by
+ * timestamp): an event whose clock read came after ours may have reserved
+ * its entry before we looked. */
+#define RT_MARK_SLACK 4
+static __always_inline __u64 ring_mark(__u32 cpu)
+{
+	__u64 h;
+
+	barrier_var(cpu);
+	if (cpu >= RT_MAX_CPUS)
+		return 0;
+	h = *(volatile __u64 *)&cpu_ring[cpu & (RT_MAX_CPUS - 1)].head;
+	return h > RT_MARK_SLACK ? h - RT_MARK_SLACK : 0;
+}
+
+/* The window's first event: the wakeup, written to the ring of the CPU
+ * this program runs on (the waker's, or the target's for a queued remote
+ * wakeup), never to a remote ring: a fetch-add and an entry on another
+ * CPU's cache lines doubled the cost of a wakeup.  The window covers the
+ * target CPU's ring from now on (where the task waits). */
+static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 here,
+				       __u32 target, __u64 now,
+				       struct rt_win_ctx *w,
 				       struct rt_waker *waking, bool ts)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
+	__u32 wcpu = here;
 	struct rt_event *e;
 	__u64 seq = 0;
 
@@ -431,9 +451,9 @@ static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 target,
 		w->waker_prio = waking->prio;
 		w->waker_policy = waking->policy;
 		__builtin_memcpy(w->waker_comm, waking->comm, RT_COMM_LEN);
-		cpu = waking->cpu;
+		wcpu = waking->cpu;
 	} else {
-		w->waker_cpu = cpu;
+		w->waker_cpu = here;
 		if (ts)
 			fill_task(bpf_get_current_task_btf(), &w->waker_pid, &w->waker_prio,
 				  &w->waker_policy, w->waker_comm, true);
@@ -443,12 +463,14 @@ static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 target,
 	}
 	waking->pid = 0;
 	waking->comm[0] = 0;
-	e = ev_reserve(target, &seq);
+	if (target != here)
+		ctx_arrive(w, target, ring_mark(target));
+	e = ev_reserve(here, &seq);
 	if (!e)
 		return 0;
 	e->ts = now;
 	e->type = RT_EV_WAKEUP;
-	e->cpu = cpu;
+	e->cpu = wcpu;
 	e->arg = target;
 	e->state = 0;
 	fill_task(p, &e->pid, &e->prio, &e->policy, e->comm, ts);
@@ -457,7 +479,7 @@ static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 target,
 	e->policy2 = w->waker_policy;
 	__builtin_memcpy(e->comm2, w->waker_comm, RT_COMM_LEN);
 	ev_publish(e, seq);
-	ctx_arrive(w, target, seq);
+	ctx_arrive(w, here, seq);
 	return seq;
 }
 
@@ -689,12 +711,16 @@ static __always_inline void on_wakeup(struct task_struct *p, bool ts)
 	if (capture) {
 		/* Placement: the tracepoint runs after select_task_rq. */
 		__u16 target = get_task_cpu(p);
-		__u64 seq = ev_wakeup(p, target, now, &st->inner, &st->waking, ts);
+		__u16 here = bpf_get_smp_processor_id();
+		__u64 seq = ev_wakeup(p, here, target, now, &st->inner, &st->waking, ts);
 
-		if (st->sleep_kind == RT_SLEEP_TIMER && !st->relief_ns)
+		if (st->sleep_kind == RT_SLEEP_TIMER && !st->relief_ns) {
 			__builtin_memcpy(&st->outer, &st->inner, sizeof(st->outer));
-		else if (st->relief_ns)
-			ctx_arrive(&st->outer, target, seq);
+		} else if (st->relief_ns) {
+			if (target != here)
+				ctx_arrive(&st->outer, target, ring_mark(target));
+			ctx_arrive(&st->outer, here, seq);
+		}
 		if (st->sleep_kind == RT_SLEEP_TIMER && !st->relief_ns)
 			st->relief_ns = now;
 		interest_follow(st, target);

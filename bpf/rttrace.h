@@ -109,7 +109,7 @@ struct rt_slot {
 
 /*
  * Per-task hot state, kept in task-local storage (or, on kernels without
- * it, a TID-keyed hash).  216 bytes.
+ * it, a TID-keyed hash).  208 bytes.
  */
 enum rt_run_state {
 	RT_ST_UNKNOWN = 0, /* picked up mid-flight: wait for a switch-out */
@@ -215,19 +215,24 @@ struct rt_waker {
 };
 
 struct rt_task_state {
+	/* First 64 bytes: everything a wakeup, a switch or sched_waking
+	 * touches without capture, in one cache line (the task's state
+	 * moves between the waker's and the task's CPU on every wakeup). */
 	__u32 slot;
 	__u8 run_state;
 	__u8 sleep_kind;
 	__u16 icpu;      /* CPU holding this task's interest, RT_NO_CPU if none */
 	__u32 flags;     /* RT_SLOT_IRQ for IRQ threads */
-	__u32 pad;
+	struct rt_waker waking;  /* set at sched_waking, used at sched_wakeup */
 	__u64 wake_ns;   /* latency window start, 0 = closed  */
 	__u64 resp_ns;   /* response window start, 0 = closed */
 	__u64 relief_ns; /* relief window start, 0 = closed   */
-	struct rt_waker waking;  /* set at sched_waking, used at sched_wakeup */
 	struct rt_win_ctx inner; /* latency and response window */
 	struct rt_win_ctx outer; /* relief window */
 };
+_Static_assert(__builtin_offsetof(struct rt_task_state, inner) == 64,
+	       "the hot part of rt_task_state is one cache line");
+_Static_assert(sizeof(struct rt_task_state) == 208, "rt_task_state size (README)");
 #define RT_NO_CPU 0xffff
 
 /* Per-id SLO overrides (key: TID or TGID), consulted when a slot is made. */

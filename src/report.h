@@ -15,6 +15,7 @@ struct rt_report {
 	const struct rt_features *feat;
 	uint64_t start_ns, end_ns;
 	uint64_t lost_events;      /* samples or tasks the kernel side dropped */
+	uint64_t skipped_runs;     /* probe runs the kernel skipped (recursion) */
 	struct rt_counters counters;
 	struct rt_slot *tasks;     /* valid slots, in pick-up order */
 	uint32_t *slot_idx;        /* slot index of each task (for its traces) */

@@ -135,6 +135,7 @@ int rt_report_json(const char *path, const struct rt_report *r)
 	json_object_object_add(sess, "lost_events", json_object_new_int64((int64_t)r->lost_events));
 	json_object_object_add(sess, "tasks_dropped", json_object_new_int64(
 		(int64_t)(r->counters.slots_full + r->counters.storage_failed)));
+	json_object_object_add(sess, "skipped_probe_runs", json_object_new_int64((int64_t)r->skipped_runs));
 	json_object_object_add(root, "session", sess);
 	for (i = 0; i < r->ntasks; i++)
 		json_object_array_add(tasks, task_json(r, i));

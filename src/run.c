@@ -295,6 +295,7 @@ static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
 			r->tasks[r->ntasks++] = c->tr.slots[i];
 		}
 	r->lost_events = cnt->slots_full + cnt->storage_failed;
+	r->skipped_runs = rt_tracer_skipped_runs(&c->tr);
 }
 
 static void free_report(struct rt_report *r)
@@ -334,6 +335,10 @@ static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool fi
 		fprintf(stderr, "rttrace: warning: %llu worst-case windows were not captured "
 			"(capture ring buffer full); their statistics are exact\n",
 			(unsigned long long)cnt->commits_lost);
+	if (r.skipped_runs)
+		fprintf(stderr, "rttrace: warning: the kernel skipped %llu runs of rttrace's probes "
+			"(one fired inside another on the same CPU); a sample may be missing "
+			"around each\n", (unsigned long long)r.skipped_runs);
 	if (cnt->storage_failed) {
 		fprintf(stderr, "rttrace: %llu tasks were not tracked: the kernel refused task storage (out of memory?)\n",
 			(unsigned long long)cnt->storage_failed);

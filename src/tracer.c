@@ -480,6 +480,25 @@ const struct rt_counters *rt_tracer_counters(const struct rt_tracer *t)
 	return &t->bss->counters;
 }
 
+uint64_t rt_tracer_skipped_runs(const struct rt_tracer *t)
+{
+	struct bpf_program *prog;
+	uint64_t n = 0;
+
+	if (!t->skel)
+		return 0;
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 void rt_tracer_detach(struct rt_tracer *t)
 {
 	if (t->skel)

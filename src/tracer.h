@@ -64,6 +64,11 @@ uint32_t rt_tracer_nslots(const struct rt_tracer *t);
 
 const struct rt_counters *rt_tracer_counters(const struct rt_tracer *t);
 
+/* Runs of rttrace's programs the kernel skipped because one fired inside
+ * another on the same CPU (bpf_prog_info.recursion_misses, 5.12+; 0 where
+ * the kernel does not count them). */
+uint64_t rt_tracer_skipped_runs(const struct rt_tracer *t);
+
 /* Stop the programs; statistics stay readable until rt_tracer_close(). */
 void rt_tracer_detach(struct rt_tracer *t);
 void rt_tracer_close(struct rt_tracer *t);

@@ -86,10 +86,41 @@ class Recording:
             for line in f:
                 x = json.loads(line)
                 durs.setdefault((x["tid"], x["metric"]), []).append(x["dur_ns"])
-        for p in (out, samples, self.path, self.path + ".bt"):
+        for p in (out, samples):
             if os.path.exists(p):
                 os.unlink(p)
         return ref, durs
+
+    def around(self, tid, t0, t1):
+        """The recording's lines that name tid between t0 and t1."""
+        out = []
+        with open(self.path, errors="replace") as f:
+            for line in f:
+                p = line.split()
+                if len(p) > 3 and p[0] in "WNSXER" and p[1].isdigit() and \
+                        t0 <= int(p[1]) <= t1 and str(tid) in p[2:]:
+                    out.append(line.rstrip())
+        return sorted(out, key=lambda l: int(l.split()[1]))
+
+
+def explain_max(rec, sample_log, session, tid, metric, a, b):
+    """What each side saw around the reference's maximum (a failure message:
+    a missed or split window shows up here, not just as two numbers)."""
+    t0, t1 = b["max_start_ns"], b["max_end_ns"]
+    mi = ("latency", "response", "relief").index(metric)
+    near = []
+    if os.path.exists(sample_log):
+        with open(sample_log) as f:
+            for line in f:
+                p = line.split()
+                if len(p) == 5 and int(p[0]) == tid and int(p[1]) == mi and \
+                        t0 - 10 * MS <= int(p[3]) <= t1 + 10 * MS:
+                    near.append(line.rstrip())
+    return ("\n  skipped probe runs (rttrace): %s\n  rttrace windows committed near the "
+            "reference maximum [%d, %d] (tid metric kind start end):\n    %s\n"
+            "  recording around it:\n    %s" % (
+                session.get("skipped_probe_runs"), t0, t1, "\n    ".join(near) or "none",
+                "\n    ".join(rec.around(tid, t0 - 20 * MS, t1 + 20 * MS)[:80])))
 
 
 class Differential(unittest.TestCase):
@@ -101,12 +132,23 @@ class Differential(unittest.TestCase):
             args = ["-t", str(tids["main"]), "-d", duration]
             for k, v in slos.items():
                 args += [f"--slo-{k}", f"{v}ns"]
-            r = rttrace(*args)
+            # every committed window (new maximum or violation), for a
+            # failure message
+            sample_log = rec.path + ".rt"
+            r = rttrace(*args, env={"RTTRACE_SAMPLE_LOG": sample_log})
         finally:
             if rec:
                 rec.stop()
             wl.kill()
             wl.wait()
+        try:
+            self.check(r, rec, tids, slos, sample_log)
+        finally:
+            rec.cleanup()
+            if os.path.exists(sample_log):
+                os.unlink(sample_log)
+
+    def check(self, r, rec, tids, slos, sample_log):
         self.assertEqual(r.rc, 0, r.err)
         s = r.report["session"]
         ref, durs = rec.metrics(s["start_ns"], s["end_ns"], tids["main"], slos)
@@ -131,6 +173,8 @@ class Differential(unittest.TestCase):
                 if a["count"] and b["count"]:
                     dm = abs(a["max_ns"] - b["max_ns"])
                     dmaxes.append(dm)
+                    if dm > MAX_TOL_NS:
+                        ctx += explain_max(rec, sample_log, s, t["pid"], m, a, b)
                     self.assertLessEqual(dm, MAX_TOL_NS, ctx)
                 compared += a["count"]
         self.assertGreater(compared, 300)
