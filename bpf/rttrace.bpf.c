@@ -51,6 +51,7 @@ __u64 session_start_ns = ~0ULL;
 __u64 session_end_ns = ~0ULL;
 struct rt_counters counters;
 struct rt_cpu_ring cpu_ring[RT_MAX_CPUS];
+struct rt_waker wakers[RT_WAKERS] __attribute__((aligned(64)));
 
 /* Kernel task_struct state bits (stable since 4.14). */
 #define TASK_INTERRUPTIBLE_ 0x0001
@@ -434,17 +435,24 @@ static __always_inline __u64 ring_mark(__u32 cpu)
  * target CPU's ring from now on (where the task waits). */
 static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 here,
 				       __u32 target, __u64 now,
-				       struct rt_win_ctx *w,
-				       struct rt_waker *waking, bool ts)
+				       struct rt_win_ctx *w, bool after_waking,
+				       bool ts)
 {
-	__u32 wcpu = here;
+	struct rt_waker *waking = 0;
+	__u32 wcpu = here, tid;
 	struct rt_event *e;
 	__u64 seq = 0;
 
 	w->ncpus = 0;
 	w->overflow = 0;
 	w->target_cpu = target;
-	if (waking->pid || waking->comm[0]) {
+	if (after_waking) {
+		tid = ts ? p->pid : BPF_CORE_READ(p, pid);
+		waking = &wakers[tid & (RT_WAKERS - 1)];
+		if (waking->wakee != tid)
+			waking = 0; /* overwritten by another wakee: current it is */
+	}
+	if (waking) {
 		/* the real waker, seen at sched_waking */
 		w->waker_cpu = waking->cpu;
 		w->waker_pid = waking->pid;
@@ -461,8 +469,6 @@ static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 here,
 			fill_task((struct task_struct *)bpf_get_current_task(), &w->waker_pid,
 				  &w->waker_prio, &w->waker_policy, w->waker_comm, false);
 	}
-	waking->pid = 0;
-	waking->comm[0] = 0;
 	if (target != here)
 		ctx_arrive(w, target, ring_mark(target));
 	e = ev_reserve(here, &seq);
@@ -694,7 +700,7 @@ static __always_inline void irq_thread_fn(bool entry)
 
 /* ---- event handlers ---------------------------------------------------- */
 
-static __always_inline void on_wakeup(struct task_struct *p, bool ts)
+static __always_inline void on_wakeup(struct task_struct *p, bool after_waking, bool ts)
 {
 	struct rt_task_state *st = lookup_or_pick_up(p, ts);
 	__u64 now;
@@ -712,7 +718,7 @@ static __always_inline void on_wakeup(struct task_struct *p, bool ts)
 		/* Placement: the tracepoint runs after select_task_rq. */
 		__u16 target = get_task_cpu(p);
 		__u16 here = bpf_get_smp_processor_id();
-		__u64 seq = ev_wakeup(p, here, target, now, &st->inner, &st->waking, ts);
+		__u64 seq = ev_wakeup(p, here, target, now, &st->inner, after_waking, ts);
 
 		if (st->sleep_kind == RT_SLEEP_TIMER && !st->relief_ns) {
 			__builtin_memcpy(&st->outer, &st->inner, sizeof(st->outer));
@@ -730,23 +736,32 @@ static __always_inline void on_wakeup(struct task_struct *p, bool ts)
 		st->relief_ns = now;
 }
 
-/* sched_waking runs in the waker's context: remember who it is. */
+/* sched_waking runs in the waker's context: remember who it is, without
+ * touching the wakee's state (see struct rt_waker). */
 static __always_inline void on_waking(struct task_struct *p, bool ts)
 {
-	struct rt_task_state *st = state_of(p, ts);
-	struct task_struct *cur;
+	struct rt_waker *r;
+	__u32 tid;
 
-	if (!st || st->run_state != RT_ST_SLEEPING)
-		return;
 	if (ts) {
-		fill_task(bpf_get_current_task_btf(), &st->waking.pid, &st->waking.prio,
-			  &st->waking.policy, st->waking.comm, true);
+		/* no BPF storage at all: not tracked (a direct load, no helper) */
+		if (bpf_core_field_exists(p->bpf_storage) && !p->bpf_storage)
+			return;
+		tid = p->pid;
 	} else {
-		cur = (struct task_struct *)bpf_get_current_task();
-		fill_task(cur, &st->waking.pid, &st->waking.prio, &st->waking.policy,
-			  st->waking.comm, false);
+		tid = BPF_CORE_READ(p, pid);
+		if (!bpf_map_lookup_elem(&task_state_hash, &tid))
+			return;
 	}
-	st->waking.cpu = bpf_get_smp_processor_id();
+	r = &wakers[tid & (RT_WAKERS - 1)];
+	r->wakee = tid;
+	if (ts)
+		fill_task(bpf_get_current_task_btf(), &r->pid, &r->prio, &r->policy,
+			  r->comm, true);
+	else
+		fill_task((struct task_struct *)bpf_get_current_task(), &r->pid, &r->prio,
+			  &r->policy, r->comm, false);
+	r->cpu = bpf_get_smp_processor_id();
 }
 
 static __always_inline bool voluntary(bool preempt, __u32 prev_state)
@@ -954,8 +969,8 @@ static __always_inline void on_exit(struct task_struct *p, bool ts)
 		return 0;						\
 	}
 
-RT_TWIN(wakeup, "sched_wakeup", on_wakeup(p, ts), struct task_struct *p)
-RT_TWIN(wakeup_new, "sched_wakeup_new", on_wakeup(p, ts), struct task_struct *p)
+RT_TWIN(wakeup, "sched_wakeup", on_wakeup(p, true, ts), struct task_struct *p)
+RT_TWIN(wakeup_new, "sched_wakeup_new", on_wakeup(p, false, ts), struct task_struct *p)
 RT_TWIN(waking, "sched_waking", on_waking(p, ts), struct task_struct *p)
 RT_TWIN(fork, "sched_process_fork", on_fork(child, ts), struct task_struct *parent,
 	struct task_struct *child)

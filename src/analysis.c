@@ -259,9 +259,11 @@ static void find_inversion(const struct rt_trace *t, struct rt_analysis *a, uint
 	if (low == 0 || low == a->victim_tid || low_prio <= a->victim_prio)
 		return;
 	/* Events before the block only set up L's state: L is often preempted
-	 * (by the victim itself) before the victim blocks on it. */
-	for (i = 0; i <= t->nev; i++) {
-		const struct rt_event *e = i < t->nev ? &t->ev[i] : NULL;
+	 * (by the victim itself) before the victim blocks on it, or before the
+	 * window even opens (the events just before it, t->pre, come first). */
+	for (i = 0; i <= t->npre + t->nev; i++) {
+		const struct rt_event *e = i < t->npre ? &t->pre[i] :
+					   i < t->npre + t->nev ? &t->ev[i - t->npre] : NULL;
 		uint64_t now = e ? e->ts : b1;
 
 		if (e && e->type != RT_EV_SWITCH)

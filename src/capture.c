@@ -43,6 +43,33 @@ static bool copy_entry(const struct rt_tracer *tr, uint32_t cpu, uint64_t seq,
 	return __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) == seq;
 }
 
+static void add_pre(struct rt_trace *t, const struct rt_event *e, uint64_t start_ns)
+{
+	if (e->ts + RT_PRE_NS < start_ns || t->npre >= RT_PRE_MAX)
+		return;
+	if (!t->pre && !(t->pre = malloc(RT_PRE_MAX * sizeof(*t->pre))))
+		return; /* context only: a window without it is still exact */
+	t->pre[t->npre++] = *e;
+}
+
+/* The events of cpu's ring just before the window, newest first, while
+ * they are recent enough and not overwritten. */
+static void copy_pre(const struct rt_tracer *tr, uint32_t cpu, uint64_t seq0,
+		     uint64_t oldest, uint64_t start_ns, struct rt_trace *t)
+{
+	uint64_t seq;
+	int n = 0;
+
+	for (seq = seq0; seq > oldest && n < RT_PRE_MAX; n++) {
+		struct rt_event e;
+
+		if (!copy_entry(tr, cpu, --seq, &e) || e.ts + RT_PRE_NS < start_ns)
+			break;
+		if (e.ts < start_ns)
+			add_pre(t, &e, start_ns);
+	}
+}
+
 static void copy_window(struct rt_capture *c, const struct rt_window *w, struct rt_trace *t)
 {
 	const struct rt_tracer *tr = c->tr;
@@ -75,6 +102,7 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 			t->missing += (last + 1 < oldest ? last + 1 : oldest) - seq0;
 			seq0 = oldest;
 		}
+		copy_pre(tr, cpu, seq0, oldest, w->start_ns, t);
 		for (seq = seq0; seq <= last && seq < head; seq++) {
 			struct rt_event e;
 
@@ -82,7 +110,11 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 				t->missing++;
 				continue;
 			}
-			if (e.ts < w->start_ns || e.ts > w->end_ns)
+			if (e.ts < w->start_ns) {
+				add_pre(t, &e, w->start_ns);
+				continue;
+			}
+			if (e.ts > w->end_ns)
 				continue;
 			if (t->nev == cap) {
 				struct rt_event *more = realloc(t->ev, 2 * cap * sizeof(*t->ev));
@@ -100,6 +132,8 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 	if (t->missing)
 		t->truncated = true;
 	qsort(t->ev, t->nev, sizeof(*t->ev), cmp_event);
+	if (t->npre)
+		qsort(t->pre, t->npre, sizeof(*t->pre), cmp_event);
 }
 
 static int on_window(void *ctx, void *data, size_t len)
@@ -124,6 +158,7 @@ static int on_window(void *ctx, void *data, size_t len)
 		return 0;
 	copy_window(c, w, &fresh);
 	free(old->ev);
+	free(old->pre);
 	*old = fresh;
 	c->windows_copied++;
 	return 0;
@@ -179,7 +214,10 @@ void rt_capture_close(struct rt_capture *c)
 	for (i = 0; c->traces && i < c->nslots; i++)
 		for (m = 0; m < RT_NR_METRICS; m++)
 			for (k = 0; k < RT_WIN_KINDS; k++)
+			{
 				free(c->traces[i][m][k].ev);
+				free(c->traces[i][m][k].pre);
+			}
 	free(c->traces);
 	c->traces = NULL;
 }

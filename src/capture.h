@@ -14,9 +14,18 @@ struct rt_trace {
 	struct rt_window w;
 	struct rt_event *ev;
 	int nev;
+	/* Up to RT_PRE_MAX events of the watched CPUs in the RT_PRE_NS before
+	 * the window, where the rings still hold them: context only (the
+	 * state other tasks were in when the window opened), never part of
+	 * the window's breakdown. */
+	struct rt_event *pre;
+	int npre;
 	bool truncated;
 	uint64_t missing; /* events that were overwritten before they were copied */
 };
+
+#define RT_PRE_NS (50ULL * 1000 * 1000)
+#define RT_PRE_MAX 256
 
 struct rt_capture {
 	struct rt_tracer *tr;

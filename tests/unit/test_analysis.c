@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Analysis of a captured window: the classic single-CPU priority inversion,
+ * where the low-priority lock holder was preempted by the medium task
+ * before the victim's window even opened.  Only the events just before the
+ * window (rt_trace.pre) say that it was runnable, not asleep. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include "analysis.h"
+
+#define US 1000ULL
+#define MS 1000000ULL
+#define T0 (1000 * MS)
+enum { H = 100, M = 200, L = 300 };        /* FIFO 90, 50, 10 */
+enum { PH = 9, PM = 49, PL = 89 };         /* their kernel prio */
+
+static struct rt_event ev(uint64_t ts, int type, uint32_t pid, int prio, uint32_t pid2,
+			  int prio2, int arg, uint32_t state)
+{
+	struct rt_event e = { .ts = ts, .type = type, .cpu = 0, .arg = arg, .pid = pid,
+			      .pid2 = pid2, .prio = prio, .prio2 = prio2, .policy = 1,
+			      .policy2 = 1, .state = state };
+
+	snprintf(e.comm, sizeof(e.comm), "t%u", pid);
+	snprintf(e.comm2, sizeof(e.comm2), "t%u", pid2);
+	return e;
+}
+
+/* H's relief window [T0, T0 + 9 ms]: H wakes (timer), runs, blocks on the
+ * mutex L holds at +1 ms; M runs until +6 ms; L runs, unlocks and wakes H
+ * at +7 ms; H runs to its timer sleep at +9 ms.  L was preempted by M at
+ * T0 - 5 ms, before the window. */
+static struct rt_event pre[1], win[7];
+
+static void build(struct rt_trace *t, bool with_pre)
+{
+	pre[0] = ev(T0 - 5 * MS, RT_EV_SWITCH, L, PL, M, PM, 1, 0);
+	win[0] = ev(T0, RT_EV_WAKEUP, H, PH, 0, 120, 0, 0);
+	win[1] = ev(T0 + 10 * US, RT_EV_SWITCH, M, PM, H, PH, 1, 0);
+	win[2] = ev(T0 + 1 * MS, RT_EV_SWITCH, H, PH, M, PM, 0, 1);
+	win[3] = ev(T0 + 6 * MS, RT_EV_SWITCH, M, PM, L, PL, 0, 1);
+	win[4] = ev(T0 + 7 * MS, RT_EV_WAKEUP, H, PH, L, PL, 0, 0);
+	win[5] = ev(T0 + 7 * MS + 10 * US, RT_EV_SWITCH, L, PL, H, PH, 1, 0);
+	win[6] = ev(T0 + 9 * MS, RT_EV_SWITCH, H, PH, L, PL, 0, 1);
+	memset(t, 0, sizeof(*t));
+	t->valid = true;
+	t->w.start_ns = T0;
+	t->w.end_ns = T0 + 9 * MS;
+	t->w.metric = RT_RELIEF;
+	t->w.ctx.ncpus = 1;
+	t->ev = win;
+	t->nev = 7;
+	if (with_pre) {
+		t->pre = pre;
+		t->npre = 1;
+	}
+}
+
+static void test_inversion_from_before_the_window(void **state)
+{
+	struct rt_trace t;
+	struct rt_analysis a;
+	uint64_t sum = 0;
+	int i;
+
+	(void)state;
+	build(&t, true);
+	rt_analyze(&t, H, PH, &a);
+	assert_true(a.inv.found);
+	assert_int_equal(a.inv.low_tid, L);
+	assert_int_equal(a.inv.mid_tid, M);
+	assert_int_equal(a.inv.mid_ns, 5 * MS); /* the block, +1 .. +6 ms */
+	assert_non_null(strstr(a.verdict, "possible priority inversion"));
+	/* context only: the parts still add up to the window */
+	for (i = 0; i < a.nparts; i++)
+		sum += a.parts[i].ns;
+	assert_int_equal(sum, 9 * MS);
+}
+
+static void test_no_claim_without_knowing_the_holder(void **state)
+{
+	struct rt_trace t;
+	struct rt_analysis a;
+
+	(void)state;
+	/* Without the events before the window L may as well have been
+	 * asleep while M ran: nothing is claimed. */
+	build(&t, false);
+	rt_analyze(&t, H, PH, &a);
+	assert_false(a.inv.found);
+	assert_null(strstr(a.verdict, "inversion"));
+}
+
+static void test_holder_asleep_is_no_inversion(void **state)
+{
+	struct rt_trace t;
+	struct rt_analysis a;
+
+	(void)state;
+	build(&t, true);
+	pre[0].state = 1; /* L went to sleep voluntarily: M ran legitimately */
+	pre[0].arg = 0;
+	rt_analyze(&t, H, PH, &a);
+	assert_false(a.inv.found);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inversion_from_before_the_window),
+		cmocka_unit_test(test_no_claim_without_knowing_the_holder),
+		cmocka_unit_test(test_holder_asleep_is_no_inversion),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
