@@ -776,7 +776,8 @@ def report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign, e
       "process (prog_id/map_id), so other BPF users on the machine are not counted. "
       "Per-event cost = Δrun_time_ns / Δrun_cnt of each program over the pipe run. "
       "rttrace also tracks an idle `sleep` task (`-p`) so it outlives the pipe and its "
-      "counters can be read after the run; in (a) that idle task is the only tracked one.")
+      "counters can be read after the run; in (a) that idle task is the only tracked one, "
+      "with rttrace's defaults (capture on; (b) is `--no-trace`, (c) capture on).")
     return "\n".join(L) + "\n"
 
 
@@ -821,14 +822,16 @@ def main():
         Config("empty", "(0) empty tp_btf", "empty"),
         Config("parts", "(0b) building blocks", "parts"),
         Config("runqlat", "(1) runqlat", "runqlat"),
-        Config("rt_a", "(a) rttrace untracked", "rttrace", nt),
+        # (a) as a user runs it: capture on (the default); nothing to record
+        # while the one tracked task sleeps
+        Config("rt_a", "(a) rttrace untracked", "rttrace", []),
         Config("rt_b", "(b) rttrace tracked" + (" --no-trace" if nt else ""), "rttrace", nt, True),
     ]
     if have_capture:
         configs.append(Config("rt_c", "(c) rttrace tracked + capture", "rttrace", [], True))
     if "raw" not in skip:
         configs += [Config("raw_a", "(a) rttrace raw_tp untracked", "rttrace",
-                           nt + ["--backend", "raw_tp"]),
+                           ["--backend", "raw_tp"]),
                     Config("raw_b", "(b) rttrace raw_tp tracked", "rttrace",
                            nt + ["--backend", "raw_tp"], True)]
     if "perf" not in skip:

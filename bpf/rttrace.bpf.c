@@ -357,8 +357,12 @@ static __always_inline void ctx_arrive(struct rt_win_ctx *w, __u16 cpu, __u64 se
 		w->overflow = 1;
 		return;
 	}
-	w->cpu[n & (RT_WIN_CPUS - 1)] = cpu;
-	w->seq0[n & (RT_WIN_CPUS - 1)] = seq;
+	/* Mask in the register that indexes: clang drops a plain mask after
+	 * the test above, and the 6.1 verifier does not carry the bound over
+	 * to its copy. */
+	asm volatile("%[n] &= %[m]" : [n] "+r"(n) : [m] "i"(RT_WIN_CPUS - 1));
+	w->cpu[n] = cpu;
+	w->seq0[n] = seq;
 	w->ncpus = n + 1;
 }
 

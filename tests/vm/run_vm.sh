@@ -19,7 +19,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CACHE=${VM_CACHE:-$ROOT/build/vm-cache}
 OUT=${VM_OUT:-$ROOT/build/vm-out}
-rm -f "$OUT/summary"  # a stale one must not stand for this run
 TIMEOUT=${VM_TIMEOUT:-900}
 MEM=${VM_MEM:-2G}
 SMP=${VM_SMP:-2}
@@ -32,6 +31,7 @@ case "${1:-}" in
 x86_64 | amd64) shift ;;
 arm64 | aarch64) shift; exec "$HERE/run_vm_arm64.sh" "$@" ;;	# own initramfs, static binaries
 esac
+rm -f "$OUT/summary"  # a stale one must not stand for this run
 [ $# -gt 0 ] || { echo "usage: $0 [x86_64] TEST... (tests: $(cd "$HERE/guest" && ls *.sh | sed 's/\.sh$//' | tr '\n' ' '))" >&2; exit 2; }
 for t in "$@"; do
 	[ -f "$HERE/guest/$t.sh" ] || { echo "vm: no such guest test: $t" >&2; exit 2; }
