@@ -362,7 +362,7 @@ static __always_inline void ctx_arrive(struct rt_win_ctx *w, __u16 cpu, __u64 se
 	 * to its copy. */
 	asm volatile("%[n] &= %[m]" : [n] "+r"(n) : [m] "i"(RT_WIN_CPUS - 1));
 	w->cpu[n] = cpu;
-	w->seq0[n] = seq;
+	w->seq0[n] = (__u32)seq;
 	w->ncpus = n + 1;
 }
 
@@ -443,36 +443,13 @@ static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 here,
 				       bool ts)
 {
 	struct rt_waker *waking = 0;
-	__u32 wcpu = here, tid;
+	__u32 tid;
 	struct rt_event *e;
 	__u64 seq = 0;
 
 	w->ncpus = 0;
 	w->overflow = 0;
 	w->target_cpu = target;
-	if (after_waking) {
-		tid = ts ? p->pid : BPF_CORE_READ(p, pid);
-		waking = &wakers[tid & (RT_WAKERS - 1)];
-		if (waking->wakee != tid)
-			waking = 0; /* overwritten by another wakee: current it is */
-	}
-	if (waking) {
-		/* the real waker, seen at sched_waking */
-		w->waker_cpu = waking->cpu;
-		w->waker_pid = waking->pid;
-		w->waker_prio = waking->prio;
-		w->waker_policy = waking->policy;
-		__builtin_memcpy(w->waker_comm, waking->comm, RT_COMM_LEN);
-		wcpu = waking->cpu;
-	} else {
-		w->waker_cpu = here;
-		if (ts)
-			fill_task(bpf_get_current_task_btf(), &w->waker_pid, &w->waker_prio,
-				  &w->waker_policy, w->waker_comm, true);
-		else
-			fill_task((struct task_struct *)bpf_get_current_task(), &w->waker_pid,
-				  &w->waker_prio, &w->waker_policy, w->waker_comm, false);
-	}
 	if (target != here)
 		ctx_arrive(w, target, ring_mark(target));
 	e = ev_reserve(here, &seq);
@@ -480,14 +457,31 @@ static __always_inline __u64 ev_wakeup(struct task_struct *p, __u32 here,
 		return 0;
 	e->ts = now;
 	e->type = RT_EV_WAKEUP;
-	e->cpu = wcpu;
 	e->arg = target;
 	e->state = 0;
 	fill_task(p, &e->pid, &e->prio, &e->policy, e->comm, ts);
-	e->pid2 = w->waker_pid;
-	e->prio2 = w->waker_prio;
-	e->policy2 = w->waker_policy;
-	__builtin_memcpy(e->comm2, w->waker_comm, RT_COMM_LEN);
+	if (after_waking) {
+		tid = e->pid;
+		waking = &wakers[tid & (RT_WAKERS - 1)];
+		if (waking->wakee != tid)
+			waking = 0; /* overwritten by another wakee: current it is */
+	}
+	if (waking) {
+		/* the real waker, seen at sched_waking */
+		e->cpu = waking->cpu;
+		e->pid2 = waking->pid;
+		e->prio2 = waking->prio;
+		e->policy2 = waking->policy;
+		__builtin_memcpy(e->comm2, waking->comm, RT_COMM_LEN);
+	} else {
+		e->cpu = here;
+		if (ts)
+			fill_task(bpf_get_current_task_btf(), &e->pid2, &e->prio2, &e->policy2,
+				  e->comm2, true);
+		else
+			fill_task((struct task_struct *)bpf_get_current_task(), &e->pid2,
+				  &e->prio2, &e->policy2, e->comm2, false);
+	}
 	ev_publish(e, seq);
 	ctx_arrive(w, here, seq);
 	return seq;

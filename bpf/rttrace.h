@@ -109,7 +109,7 @@ struct rt_slot {
 
 /*
  * Per-task hot state, kept in task-local storage (or, on kernels without
- * it, a TID-keyed hash).  184 bytes.
+ * it, a TID-keyed hash).  96 bytes.
  */
 enum rt_run_state {
 	RT_ST_UNKNOWN = 0, /* picked up mid-flight: wait for a switch-out */
@@ -173,19 +173,17 @@ struct rt_cpu_ring {
 	__u64 pad[6];
 };
 
-/* Where a window's events are: per CPU, the first sequence number. */
+/* Where a window's events are: per CPU, the low 32 bits of the first
+ * sequence number (user space completes them from the ring's head: a
+ * window never spans 2^32 events of one CPU).  28 bytes, so that with the
+ * task's window starts it fills one cache line (see rt_task_state).  Who
+ * woke the task is in the window's wakeup event. */
 struct rt_win_ctx {
 	__u8 ncpus;
 	__u8 overflow;  /* visited more than RT_WIN_CPUS CPUs */
-	__u16 cpu[RT_WIN_CPUS];
-	__u16 waker_cpu;
 	__u16 target_cpu;
-	__u32 waker_pid;
-	__s16 waker_prio;
-	__u8 waker_policy;
-	__u8 pad;
-	__u64 seq0[RT_WIN_CPUS];
-	char waker_comm[RT_COMM_LEN];
+	__u16 cpu[RT_WIN_CPUS];
+	__u32 seq0[RT_WIN_CPUS];
 };
 
 enum rt_win_kind { RT_WIN_WORST = 0, RT_WIN_VIOLATION = 1, RT_WIN_KINDS = 2 };
@@ -222,22 +220,26 @@ struct rt_waker {
 #define RT_WAKERS 256 /* power of 2: 16 KiB */
 
 struct rt_task_state {
-	/* What a wakeup or a switch touches without capture: the first 40
-	 * bytes, so the window context starts in the same cache line. */
+	/* Line 0 holds everything a wakeup writes (with capture too): on a
+	 * cross-CPU wakeup the state moves to the waker's CPU and back, one
+	 * cache line each way (a second line measured ~+100 ns per wakeup). */
 	__u32 slot;
 	__u8 run_state;
 	__u8 sleep_kind;
+	__u8 flags;      /* RT_SLOT_IRQ for IRQ threads */
+	__u8 pad;
+	struct rt_win_ctx inner; /* latency and response window */
 	__u16 icpu;      /* CPU holding this task's interest, RT_NO_CPU if none */
-	__u32 flags;     /* RT_SLOT_IRQ for IRQ threads */
-	__u32 pad;
+	__u16 pad2;
 	__u64 wake_ns;   /* latency window start, 0 = closed  */
 	__u64 resp_ns;   /* response window start, 0 = closed */
 	__u64 relief_ns; /* relief window start, 0 = closed   */
-	struct rt_win_ctx inner; /* latency and response window */
 	struct rt_win_ctx outer; /* relief window */
 };
 _Static_assert(sizeof(struct rt_waker) == 64, "one waker record per cache line");
-_Static_assert(sizeof(struct rt_task_state) == 184, "rt_task_state size (README)");
+_Static_assert(__builtin_offsetof(struct rt_task_state, outer) == 64,
+	       "what a wakeup writes is one cache line");
+_Static_assert(sizeof(struct rt_task_state) == 96, "rt_task_state size (README)");
 #define RT_NO_CPU 0xffff
 
 /* Per-id SLO overrides (key: TID or TGID), consulted when a slot is made. */

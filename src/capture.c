@@ -87,11 +87,13 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 	}
 	for (i = 0; i < w->ctx.ncpus && i < RT_WIN_CPUS; i++) {
 		uint32_t cpu = w->ctx.cpu[i];
-		uint64_t seq0 = w->ctx.seq0[i], head, last, oldest, seq;
+		uint64_t seq0, head, last, oldest, seq;
 
 		if (cpu >= (uint32_t)tr->ncpus)
 			continue;
 		head = __atomic_load_n(&tr->skel->bss->cpu_ring[cpu].head, __ATOMIC_ACQUIRE);
+		/* the kernel keeps the low 32 bits: the window is behind head */
+		seq0 = head - (uint32_t)((uint32_t)head - w->ctx.seq0[i]);
 		last = cpu == w->end_cpu ? w->end_seq : head - 1;
 		if (last >= head)
 			last = head - 1;
