@@ -35,6 +35,10 @@ const volatile bool kernel_btf = true;
 const volatile __u32 thread_size = 16384; /* THREAD_SIZE without KASAN */
 const volatile int irq_mode = RT_IRQM_NONE;
 const volatile __u32 ring_size = 1;       /* events per CPU ring, power of 2 */
+/* false on PREEMPT_RT: there the slab allocator's locks sleep, so task
+ * storage must not be created under the scheduler's raw locks (a wanted
+ * thread is picked up at its next syscall exit instead) */
+const volatile bool atomic_alloc_ok = true;
 const volatile __u64 default_slo[RT_NR_METRICS] = {
 	RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET,
 };
@@ -273,7 +277,8 @@ lookup_or_pick_up(struct task_struct *t, bool ts)
 {
 	struct rt_task_state *st = state_of(t, ts);
 
-	if (!st && want_count)
+	/* the hash backend's elements are preallocated: safe everywhere */
+	if (!st && want_count && (!ts || atomic_alloc_ok))
 		st = pick_up(t, ts);
 	return st;
 }
@@ -1003,6 +1008,22 @@ RT_TWIN(irq_exit, "irq_handler_exit",
 	int irq, struct irqaction *action, int ret)
 RT_TWIN(softirq_entry, "softirq_entry", on_irq(RT_EV_SOFTIRQ_ENTRY, 0, vec, 0), unsigned int vec)
 RT_TWIN(softirq_exit, "softirq_exit", on_irq(RT_EV_SOFTIRQ_EXIT, 0, vec, 0), unsigned int vec)
+
+/* PREEMPT_RT only (see atomic_alloc_ok): a wanted thread gets its task
+ * storage at its next syscall exit, in task context where allocating is
+ * allowed.  A thread that never makes a syscall is not picked up. */
+SEC("tp_btf/sys_exit")
+int tp_sys_exit_pick_up(__u64 *ctx)
+{
+	struct task_struct *cur;
+
+	if (!want_count)
+		return 0;
+	cur = bpf_get_current_task_btf();
+	if (!state_of(cur, true))
+		pick_up(cur, true);
+	return 0;
+}
 
 /* Not BPF_PROG: the 4th argument exists only on 5.18+, and reading it
  * must stay behind the (load-time constant) has_prev_state_arg. */

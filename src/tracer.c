@@ -17,6 +17,7 @@
 #include "rttrace.h"
 #include "rttrace.skel.h"
 #include "tracer.h"
+#include "report.h"
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
@@ -162,6 +163,8 @@ static void choose_programs(struct rttrace_bpf *skel, bool tp_btf, bool capture,
 	bool hard = capture || irq_mode != RT_IRQM_NONE;
 
 	AUTOLOAD(tp_core, tp_btf);
+	bpf_program__set_autoload(skel->progs.tp_sys_exit_pick_up,
+				  tp_btf && !skel->rodata->atomic_alloc_ok);
 	AUTOLOAD(raw_core, !tp_btf);
 	AUTOLOAD(tp_cap, tp_btf && capture);
 	AUTOLOAD(raw_cap, !tp_btf && capture);
@@ -207,6 +210,14 @@ static const char *load_error(int err)
 	return strerror(-err);
 }
 
+static bool preempt_rt(void)
+{
+	struct rt_sysinfo si;
+
+	rt_sysinfo_read(&si);
+	return !strcmp(si.preempt_model, "PREEMPT_RT");
+}
+
 /* Open, size and load the skeleton for one IRQ mode; 0 or -errno. */
 static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_slots,
 		    int irq_mode)
@@ -229,6 +240,7 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 		skel->rodata->default_slo[i] = o->slo_default[i];
 	skel->rodata->capture = t->capture;
 	skel->rodata->ring_size = t->ring_size;
+	skel->rodata->atomic_alloc_ok = !preempt_rt();
 	choose_programs(skel, t->feat.tp_btf, t->capture, irq_mode);
 	bpf_map__set_max_entries(skel->maps.events,
 				 t->capture ? (uint32_t)t->ncpus * t->ring_size : 1);

@@ -2,6 +2,7 @@
 """rttrace's IRQ metric against irq_demo.ko's known handler time (guest)."""
 import json
 import os
+import select
 import subprocess
 import sys
 import time
@@ -27,6 +28,9 @@ def run_mode(mode):
     line = ""
     t0 = time.time()
     while "tracing started" not in line and time.time() - t0 < 60:
+        # never block for ever on a silent rttrace
+        if not select.select([p.stderr], [], [], max(0.1, 60 - (time.time() - t0)))[0]:
+            break
         line = p.stderr.readline()
         if not line and p.poll() is not None:
             break
