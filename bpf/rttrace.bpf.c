@@ -439,9 +439,8 @@ static __always_inline __u64 ring_mark(__u32 cpu)
 
 /* The window's first event: the wakeup, written to the ring of the CPU
  * this program runs on (the waker's, or the target's for a queued remote
- * wakeup), never to a remote ring: a fetch-add and an entry on another
- * CPU's cache lines doubled the cost of a wakeup.  The window covers the
- * target CPU's ring from now on (where the task waits). */
+ * wakeup), so every ring has one writer CPU; the window also covers the
+ * target CPU's ring from the wakeup on (ctx_open). */
 static __always_inline bool ev_wakeup(struct task_struct *p, __u32 here,
 				      __u32 target, __u64 now, bool after_waking,
 				      __u64 *seqp, bool ts)
