@@ -8,7 +8,7 @@
 #
 # Environment: VM_CACHE (downloads and unpacked packages, reused; default
 # build/vm-cache), VM_OUT (results; default build/vm-out), VM_TIMEOUT (seconds
-# for the whole VM, default 900: a loaded host can triple the ~2 min), VM_MEM (default 2G), VM_SMP (default 2),
+# for one VM, default 450: a loaded host can triple the ~2 min; a hung guest gets one more VM), VM_MEM (default 2G), VM_SMP (default 2),
 # VM_VERBOSE=1 (print the guest test logs on success too; they are in
 # VM_OUT/run/NAME.log, written live, so `tail -f` them during a run).
 # Exit status: 0 when every test returned 0; 1 otherwise (a failed test, a
@@ -19,7 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CACHE=${VM_CACHE:-$ROOT/build/vm-cache}
 OUT=${VM_OUT:-$ROOT/build/vm-out}
-TIMEOUT=${VM_TIMEOUT:-900}
+TIMEOUT=${VM_TIMEOUT:-450}
 MEM=${VM_MEM:-2G}
 SMP=${VM_SMP:-2}
 
@@ -126,29 +126,55 @@ mkdir -p "$OUT"
 RUN=$OUT/run
 rm -rf "$RUN" && mkdir -p "$RUN"
 SERIAL=$OUT/serial.log
-TESTS=$(IFS=,; echo "$*")
-log "booting $KVER (TCG, $SMP CPUs, $MEM), tests: $TESTS, timeout ${TIMEOUT}s"
-set +e
-timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM" -machine pc \
-	-nodefaults -display none -serial stdio -no-reboot \
-	-kernel "$VMLINUX" -initrd "$INITRD" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=4 RTTRACE_TESTS=$TESTS RTTRACE_PROJ=$ROOT KVER=$KVER" \
-	-virtfs local,path=/usr,mount_tag=usr,security_model=none,readonly=on,id=usr \
-	-virtfs local,path=/etc,mount_tag=etc,security_model=none,readonly=on,id=etc \
-	-virtfs local,path="$ROOT",mount_tag=proj,security_model=none,readonly=on,id=proj \
-	-virtfs local,path="$RUN",mount_tag=vmout,security_model=none,id=vmout \
-	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$SERIAL" | sed -u 's/^/  | /' >&2
-qrc=${PIPESTATUS[0]}
-set -e
-log "VM finished in $(elapsed) s (qemu exit $qrc)"
+M='@@RTTRACE-VM@@'
+boot() {	# boot TEST...: one VM for these tests; appends to $SERIAL, sets qrc
+	local tests
+	tests=$(IFS=,; echo "$*")
+	log "booting $KVER (TCG, $SMP CPUs, $MEM), tests: $tests, timeout ${TIMEOUT}s"
+	set +e
+	timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 \
+		-accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM" -machine pc \
+		-nodefaults -display none -serial stdio -no-reboot \
+		-kernel "$VMLINUX" -initrd "$INITRD" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=4 RTTRACE_TESTS=$tests RTTRACE_PROJ=$ROOT KVER=$KVER" \
+		-virtfs local,path=/usr,mount_tag=usr,security_model=none,readonly=on,id=usr \
+		-virtfs local,path=/etc,mount_tag=etc,security_model=none,readonly=on,id=etc \
+		-virtfs local,path="$ROOT",mount_tag=proj,security_model=none,readonly=on,id=proj \
+		-virtfs local,path="$RUN",mount_tag=vmout,security_model=none,id=vmout \
+		</dev/null 2>&1 | sed -u 's/\r$//' | tee -a "$SERIAL" | sed -u 's/^/  | /' >&2
+	qrc=${PIPESTATUS[0]}
+	set -e
+	log "VM finished in $(elapsed) s (qemu exit $qrc)"
+}
+: >"$SERIAL"
+boot "$@"
+
+# A guest that stops responding (no DONE marker; seen now and then on the
+# 6.1-rt guest under TCG, cause not found yet) gets one more VM for the
+# tests that have no result yet.  Never silent: the summary says so, the
+# hung test's log is kept as NAME.hung.log, and a second hang fails.
+retried=
+if ! grep -q "^$M DONE" "$SERIAL" && ! grep -q "^$M INITFAIL" "$SERIAL"; then
+	left=
+	for t in "$@"; do
+		grep -q "^$M RESULT $t " "$SERIAL" || left="$left $t"
+	done
+	retried=$(echo $left | awk '{print $1}')
+	if [ -n "$retried" ]; then
+		log "the guest stopped responding in $retried (qemu exit $qrc); one more VM for:$left"
+		[ -f "$RUN/$retried.log" ] && mv "$RUN/$retried.log" "$RUN/$retried.hung.log"
+		echo "$M RETRY" >>"$SERIAL"
+		boot $left
+	fi
+fi
 
 # ---- 6. verdict --------------------------------------------------------------
-M='@@RTTRACE-VM@@'
 fail=0
 [ "$qrc" = 124 ] || [ "$qrc" = 137 ] && { log "TIMEOUT after ${TIMEOUT}s"; fail=1; }
 grep -q "^$M INITFAIL" "$SERIAL" && { log "guest init failed: $(grep "^$M INITFAIL" "$SERIAL")"; fail=1; }
-grep -q "^$M DONE" "$SERIAL" || { log "no DONE marker"; fail=1; }
+tail -n +"$(grep -n "^$M RETRY" "$SERIAL" | cut -d: -f1 | head -n 1 || echo 1)" "$SERIAL" |
+	grep -q "^$M DONE" || { log "no DONE marker"; fail=1; }
 . "$HERE/results.sh"
 vm_results "$@"
+[ -n "$retried" ] && echo "$(basename "$OUT"): RETRIED: the guest hung in $retried; the tests without a result ran again in a fresh VM (see $RUN/$retried.hung.log)" >>"$OUT/summary"
 exit $fail
