@@ -335,18 +335,23 @@ static __always_inline bool window_open(struct rt_task_state *st)
 
 /* Keep the task's interest on the CPU it waits or runs on, while any of
  * its windows is open, so exactly those CPUs record events. */
+static __always_inline void interest_move(__u16 from, __u16 to)
+{
+	if (from == to)
+		return;
+	if (from != RT_NO_CPU)
+		interest_add(from, -1);
+	if (to != RT_NO_CPU)
+		interest_add(to, 1);
+}
+
 static __always_inline void interest_follow(struct rt_task_state *st, __u16 cpu)
 {
 	if (!capture)
 		return;
 	if (!window_open(st))
 		cpu = RT_NO_CPU;
-	if (st->icpu == cpu)
-		return;
-	if (st->icpu != RT_NO_CPU)
-		interest_add(st->icpu, -1);
-	if (cpu != RT_NO_CPU)
-		interest_add(cpu, 1);
+	interest_move(st->icpu, cpu);
 	st->icpu = cpu;
 }
 
@@ -712,7 +717,7 @@ static __always_inline void on_wakeup(struct task_struct *p, bool after_waking, 
 {
 	struct rt_task_state *st = lookup_or_pick_up(p, ts);
 	__u64 now, seq = 0, tmark = 0;
-	__u16 target, here, icpu;
+	__u16 target, here;
 	bool timer, have_ev;
 
 	/* A wakeup of a task that is not asleep (already runnable, running,
@@ -731,12 +736,7 @@ static __always_inline void on_wakeup(struct task_struct *p, bool after_waking, 
 		 * leaving it to the store buffer. */
 		target = get_task_cpu(p); /* the tracepoint runs after select_task_rq */
 		here = bpf_get_smp_processor_id();
-		icpu = st->icpu;
-		if (icpu != target) {
-			if (icpu != RT_NO_CPU)
-				interest_add(icpu, -1);
-			interest_add(target, 1);
-		}
+		interest_move(st->icpu, target);
 		if (target != here)
 			tmark = ring_mark(target);
 		have_ev = ev_wakeup(p, here, target, now, after_waking, &seq, ts);

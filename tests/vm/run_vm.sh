@@ -86,24 +86,16 @@ fi
 
 # ---- 3. initramfs: static busybox, virtio/9p modules, /init ----------------
 INITRD=$CACHE/initrd-$KVER.cpio.gz
-if [ ! -s "$INITRD" ] || [ "$HERE/init" -nt "$INITRD" ] || [ "$0" -nt "$INITRD" ]; then
+if [ ! -s "$INITRD" ] || [ "$HERE/init" -nt "$INITRD" ] || [ "$0" -nt "$INITRD" ] ||
+   [ "$HERE/initramfs.sh" -nt "$INITRD" ]; then
 	log "building initramfs"
 	IR=$(mktemp -d)
 	mkdir -p "$IR"/{bin,dev,proc,sys,newroot,lib/modules/$KVER}
 	cp "$(command -v busybox)" "$IR/bin/busybox"
 	cp "$HERE/init" "$IR/init" && chmod 755 "$IR/init"
-	want="kernel/drivers/virtio/virtio_pci.ko kernel/net/9p/9pnet_virtio.ko kernel/fs/9p/9p.ko"
-	all=$want
-	for m in $want; do
-		all="$all $(awk -v m="$m:" '$1 == m { $1 = ""; print }' "$MODDIR/modules.dep")"
-	done
-	for m in $all; do
-		mkdir -p "$IR/lib/modules/$KVER/$(dirname "$m")"
-		cp "$MODDIR/$m" "$IR/lib/modules/$KVER/$m"
-	done
-	cp "$MODDIR"/modules.builtin* "$MODDIR/modules.order" "$IR/lib/modules/$KVER/"
-	busybox depmod -b "$IR" "$KVER"
-	(cd "$IR" && find . | cpio -o -H newc --quiet | gzip -1) >"$INITRD.tmp"
+	. "$HERE/initramfs.sh"
+	initramfs_pack "$IR" "$MODDIR" "$KVER" "$INITRD.tmp" kernel/drivers/virtio/virtio_pci.ko \
+		kernel/net/9p/9pnet_virtio.ko kernel/fs/9p/9p.ko
 	mv "$INITRD.tmp" "$INITRD"
 	rm -rf "$IR"
 fi

@@ -119,18 +119,9 @@ cp "$G"/*.sh "$IR/tests/"
 cp "$RTBIN" "$IR/opt/rttrace/bin/"
 cp "$WLDIR"/* "$IR/opt/rttrace/workloads/"
 cp "$MODB/irq_demo.ko" "$IR/opt/rttrace/"
-want="kernel/drivers/virtio/virtio_mmio.ko kernel/net/9p/9pnet_virtio.ko kernel/fs/9p/9p.ko"
-all=$want
-for m in $want; do
-	all="$all $(awk -v m="$m:" '$1 == m { $1 = ""; print }' "$MODDIR/modules.dep")"
-done
-for m in $all; do
-	mkdir -p "$IR/lib/modules/$KVER/$(dirname "$m")"
-	cp "$MODDIR/$m" "$IR/lib/modules/$KVER/$m"
-done
-cp "$MODDIR"/modules.builtin* "$MODDIR/modules.order" "$IR/lib/modules/$KVER/"
-busybox depmod -b "$IR" "$KVER"
-(cd "$IR" && find . | cpio -o -H newc --quiet | gzip -1) >"$INITRD"
+. "$HERE/initramfs.sh"
+initramfs_pack "$IR" "$MODDIR" "$KVER" "$INITRD" kernel/drivers/virtio/virtio_mmio.ko \
+	kernel/net/9p/9pnet_virtio.ko kernel/fs/9p/9p.ko
 log "prepared in $(elapsed) s (kernel $KVER, initramfs $(($(stat -c %s "$INITRD") / 1024)) KiB)"
 
 # ---- 5. boot ------------------------------------------------------------------
