@@ -134,8 +134,15 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 	if (t->missing)
 		t->truncated = true;
 	qsort(t->ev, t->nev, sizeof(*t->ev), cmp_event);
-	if (t->npre)
+	if (t->npre) {
+		/* add_pre() sized it for RT_PRE_MAX (18 KiB); keep what is used,
+		 * since every task, metric and kind may hold a trace */
+		struct rt_event *fit = realloc(t->pre, t->npre * sizeof(*t->pre));
+
+		if (fit)
+			t->pre = fit;
 		qsort(t->pre, t->npre, sizeof(*t->pre), cmp_event);
+	}
 }
 
 static int on_window(void *ctx, void *data, size_t len)
