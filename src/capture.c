@@ -70,6 +70,37 @@ static void copy_pre(const struct rt_tracer *tr, uint32_t cpu, uint64_t seq0,
 	}
 }
 
+static void move_event(struct rt_event *ev, int from, int to)
+{
+	struct rt_event e = ev[from];
+
+	if (from < to)
+		memmove(&ev[from], &ev[from + 1], (to - from) * sizeof(e));
+	else
+		memmove(&ev[to + 1], &ev[to], (from - to) * sizeof(e));
+	ev[to] = e;
+}
+
+/* Another CPU's event can carry the very stamp of the events that open and
+ * close the window (a coarse clock: a TCG guest's ties now and then), and
+ * sorting by CPU would then put it outside them.  The opening wakeup stays
+ * first and the closing switch last, as the window defines them. */
+static void pin_ends(struct rt_trace *t, const struct rt_window *w, uint32_t tid)
+{
+	int i;
+
+	for (i = t->nev; i-- > 0 && t->ev[i].ts == w->end_ns;)
+		if (t->ev[i].cpu == w->end_cpu && t->ev[i].seq == w->end_seq) {
+			move_event(t->ev, i, t->nev - 1);
+			break;
+		}
+	for (i = 0; i < t->nev && t->ev[i].ts == w->start_ns; i++)
+		if (t->ev[i].type == RT_EV_WAKEUP && t->ev[i].pid == tid) {
+			move_event(t->ev, i, 0);
+			break;
+		}
+}
+
 static void copy_window(struct rt_capture *c, const struct rt_window *w, struct rt_trace *t)
 {
 	const struct rt_tracer *tr = c->tr;
@@ -134,6 +165,7 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 	if (t->missing)
 		t->truncated = true;
 	qsort(t->ev, t->nev, sizeof(*t->ev), cmp_event);
+	pin_ends(t, w, tr->slots[w->slot].tid);
 	if (t->npre) {
 		/* add_pre() sized it for RT_PRE_MAX (18 KiB); keep what is used,
 		 * since every task, metric and kind may hold a trace */

@@ -168,5 +168,5 @@ tail -n +"$(grep -n "^$M RETRY" "$SERIAL" | cut -d: -f1 | head -n 1 || echo 1)" 
 	grep -q "^$M DONE" || { log "no DONE marker"; fail=1; }
 . "$HERE/results.sh"
 vm_results "$@"
-[ -n "$retried" ] && echo "$(basename "$OUT"): RETRIED: the guest hung in $retried; the tests without a result ran again in a fresh VM (see $RUN/$retried.hung.log)" >>"$OUT/summary"
+[ -n "$retried" ] && echo "$(basename "$OUT"): RETRIED: the guest hung in $retried; the tests without a result ran again in a fresh VM (see $RUN/$retried.hung.log$(grep -q "^$M STALL-BEGIN" "$SERIAL" && echo ", and the guest's stall report between the STALL markers of $SERIAL"))" >>"$OUT/summary"
 exit $fail
