@@ -85,10 +85,11 @@ static void move_event(struct rt_event *ev, int from, int to)
  * close the window (a coarse clock: a TCG guest's ties now and then), and
  * sorting by CPU would then put it outside them.  The opening wakeup stays
  * first and the closing switch last, as the window defines them. */
-static void pin_ends(struct rt_trace *t, const struct rt_window *w, uint32_t tid)
+void rt_trace_order(struct rt_trace *t, const struct rt_window *w, uint32_t tid)
 {
 	int i;
 
+	qsort(t->ev, t->nev, sizeof(*t->ev), cmp_event);
 	for (i = t->nev; i-- > 0 && t->ev[i].ts == w->end_ns;)
 		if (t->ev[i].cpu == w->end_cpu && t->ev[i].seq == w->end_seq) {
 			move_event(t->ev, i, t->nev - 1);
@@ -164,8 +165,7 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 	}
 	if (t->missing)
 		t->truncated = true;
-	qsort(t->ev, t->nev, sizeof(*t->ev), cmp_event);
-	pin_ends(t, w, tr->slots[w->slot].tid);
+	rt_trace_order(t, w, tr->slots[w->slot].tid);
 	if (t->npre) {
 		/* add_pre() sized it for RT_PRE_MAX (18 KiB); keep what is used,
 		 * since every task, metric and kind may hold a trace */

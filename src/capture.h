@@ -44,5 +44,9 @@ void rt_capture_poll(struct rt_capture *c, int timeout_ms);
 const struct rt_trace *rt_capture_get(const struct rt_capture *c, uint32_t slot,
 				      int metric, int kind);
 void rt_capture_close(struct rt_capture *c);
+/* Put a window's copied events in time order; on equal stamps the opening
+ * wakeup of tid stays first and the closing switch (w->end_cpu, end_seq)
+ * last.  Exposed for the unit tests. */
+void rt_trace_order(struct rt_trace *t, const struct rt_window *w, uint32_t tid);
 
 #endif
