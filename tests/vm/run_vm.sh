@@ -119,22 +119,51 @@ RUN=$OUT/run
 rm -rf "$RUN" && mkdir -p "$RUN"
 SERIAL=$OUT/serial.log
 M='@@RTTRACE-VM@@'
+MON=$OUT/monitor.sock
+KALLSYMS=$CACHE/kallsyms-$KVER
+HANG_S=${VM_HANG_S:-200}
+# A guest that shows nothing for HANG_S seconds (no console line, no write to
+# its results share) is dead to its own watchdog too (seen: both vCPUs
+# spinning): ask QEMU's monitor what its CPUs run (hang_dump.py), keep that
+# as $OUT/hang-dump.txt, and end it instead of waiting for the timeout.
+hang_watch() {
+	local newest
+	while sleep 10; do
+		[ -S "$MON" ] || continue
+		newest=$(stat -c %Y "$SERIAL" "$RUN" "$RUN"/* 2>/dev/null | sort -n | tail -n 1 || true)
+		[ $(($(date +%s) - ${newest:-0})) -lt "$HANG_S" ] && continue
+		log "no output from the guest for ${HANG_S} s: what its CPUs run (then it is ended)"
+		python3 "$HERE/hang_dump.py" "$MON" "$KALLSYMS" "$SMP" 3 2>&1 |
+			tee -a "$OUT/hang-dump.txt" | sed 's/^/  ! /' >&2
+		python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b'quit\\n')" "$MON" 2>/dev/null
+		return
+	done
+}
 boot() {	# boot TEST...: one VM for these tests; appends to $SERIAL, sets qrc
-	local tests
+	local tests wpid ksyms
 	tests=$(IFS=,; echo "$*")
 	log "booting $KVER (TCG, $SMP CPUs, $MEM), tests: $tests, timeout ${TIMEOUT}s"
+	rm -f "$MON"
+	ksyms=0
+	[ -s "$KALLSYMS" ] || ksyms=1
+	hang_watch &
+	wpid=$!
 	set +e
 	timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 \
 		-accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM" -machine pc \
 		-nodefaults -display none -serial stdio -no-reboot \
+		-monitor "unix:$MON,server=on,wait=off" \
 		-kernel "$VMLINUX" -initrd "$INITRD" \
-		-append "console=ttyS0 panic=-1 quiet loglevel=4 RTTRACE_TESTS=$tests RTTRACE_PROJ=$ROOT KVER=$KVER" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=4 nokaslr RTTRACE_KALLSYMS=$ksyms RTTRACE_TESTS=$tests RTTRACE_PROJ=$ROOT KVER=$KVER" \
 		-virtfs local,path=/usr,mount_tag=usr,security_model=none,readonly=on,id=usr \
 		-virtfs local,path=/etc,mount_tag=etc,security_model=none,readonly=on,id=etc \
 		-virtfs local,path="$ROOT",mount_tag=proj,security_model=none,readonly=on,id=proj \
 		-virtfs local,path="$RUN",mount_tag=vmout,security_model=none,id=vmout \
 		</dev/null 2>&1 | sed -u 's/\r$//' | tee -a "$SERIAL" | sed -u 's/^/  | /' >&2
 	qrc=${PIPESTATUS[0]}
+	kill "$wpid" 2>/dev/null
+	wait "$wpid" 2>/dev/null
+	[ "$ksyms" = 1 ] && [ -s "$RUN/kallsyms" ] && mv "$RUN/kallsyms" "$KALLSYMS" || true
 	set -e
 	log "VM finished in $(elapsed) s (qemu exit $qrc)"
 }
