@@ -54,7 +54,10 @@ __u64 session_start_ns = ~0ULL;
  * programs are detached one by one). */
 __u64 session_end_ns = ~0ULL;
 struct rt_counters counters;
-struct rt_cpu_ring cpu_ring[RT_MAX_CPUS];
+/* Aligned: unaligned (it sat at .bss+0x30), CPU 0's ring head and interest
+ * shared a cache line with want_count, which every untracked event reads,
+ * so each event CPU 0 captured cost the other CPUs' untracked events a miss. */
+struct rt_cpu_ring cpu_ring[RT_MAX_CPUS] __attribute__((aligned(64)));
 struct rt_waker wakers[RT_WAKERS] __attribute__((aligned(64)));
 
 /* Kernel task_struct state bits (stable since 4.14). */

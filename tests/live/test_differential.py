@@ -29,9 +29,11 @@ REF = os.path.join(ROOT, "tests", "ref")
 # few us of each other, but the vCPU can be descheduled between them:
 # docs/measuring.md saw ~15 us, with a TCG guest loading this host we measured
 # 60 us on one stamp, and CI runs saw 20-40 us on several maxima and 0.9 ms
-# on one.  So: the typical (median) window must agree within 10 us; a window
-# differing by more than the jitter must be explained by stalls (above).
-MEDIAN_TOL_NS = 10 * US  # measured medians: 1 to 5 us
+# on one.  So: the typical (median) window must agree within the stamp
+# jitter; a window differing by more must be explained by stalls (above).
+# A systematic offset larger than that (a window opened or closed at the
+# wrong event) still shows in the median.
+MEDIAN_TOL_NS = 15 * US  # measured medians: 1.8 to 6.3 us (a CI run under load)
 MAX_TOL_NS = 250 * US    # maxima that are not the same window
 EDGE_COUNT_TOL = 2  # windows cut by the session start/end
 STAMP_JITTER_NS = 15 * US
