@@ -36,6 +36,13 @@ REF = os.path.join(ROOT, "tests", "ref")
 MEDIAN_TOL_NS = 15 * US  # measured medians: 1.8 to 6.3 us (a CI run under load)
 MAX_TOL_NS = 250 * US    # maxima that are not the same window
 EDGE_COUNT_TOL = 2  # windows cut by the session start/end
+# A committed window the recording lacks altogether is allowed for 1 % of
+# them.  Seen (under CPU load): a timer wakeup of the task nested in the
+# recorder's own sys_enter program on that CPU; bpftrace's programs are
+# perf-event tracepoint programs, which the kernel skips when they nest in
+# another BPF program on the CPU (bpf_prog_active), so the recording shows
+# the task switched in with no wakeup before it, while rttrace's tp_btf
+# program (per-program recursion guard) saw it.
 STAMP_JITTER_NS = 15 * US
 EDGE_NS = 2 * MS  # windows this close to the session's start or end are not matched
 JITTER_OUTLIERS = 0.01  # samples whose stamps moved by more than the jitter
@@ -286,7 +293,9 @@ class Differential(unittest.TestCase):
         self.assertLessEqual(median, MEDIAN_TOL_NS, f"window differences {diffs[-10:]}")
         print(f"\n    differential: {compared} samples, {npairs} committed windows matched, "
               f"duration differences: median {median / 1000:.1f} us, worst "
-              f"{diffs[-1] / 1000:.1f} us ({len(unexplained)} unexplained)", end=" ")
+              f"{diffs[-1] / 1000:.1f} us ({len(unexplained)} unexplained"
+              + "".join(f"; {m} of {tid}: rttrace {w}, recorded {o}"
+                        for tid, m, w, o in unexplained[:3]) + ")", end=" ")
 
     def test_mixed_workload(self):
         """Pseudo-random periods, busy times, pipe blocks, nanosleep, poll."""
