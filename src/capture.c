@@ -212,8 +212,10 @@ int rt_capture_open(struct rt_capture *c, struct rt_tracer *tr)
 	if (!tr->capture)
 		return 0;
 	c->nslots = tr->max_slots;
-	if (getenv("RTTRACE_SAMPLE_LOG"))
-		c->sample_log = fopen(getenv("RTTRACE_SAMPLE_LOG"), "w");
+	if (getenv("RTTRACE_SAMPLE_LOG") &&
+	    !(c->sample_log = fopen(getenv("RTTRACE_SAMPLE_LOG"), "w")))
+		fprintf(stderr, "rttrace: warning: cannot write RTTRACE_SAMPLE_LOG %s: %s\n",
+			getenv("RTTRACE_SAMPLE_LOG"), strerror(errno));
 	c->traces = calloc(c->nslots, sizeof(*c->traces));
 	c->rb = ring_buffer__new(bpf_map__fd(tr->skel->maps.commits), on_window, c, NULL);
 	if (!c->rb || !c->traces) {

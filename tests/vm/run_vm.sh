@@ -139,6 +139,10 @@ hang_watch() {
 		return
 	done
 }
+# The tracepoints rttrace attaches to, for /init to hold on (see there).
+HOLD_TPS=$(readelf -SW "$ROOT/build/rttrace.bpf.o" |
+	sed -n 's/.*\] \(tp_btf\|raw_tp\)\/\([a-z_0-9]*\) .*/\2/p' | sort -u | tr '\n' ',')
+[ -n "$HOLD_TPS" ] || die "no tracepoint sections in build/rttrace.bpf.o (run make first)"
 boot() {	# boot TEST...: one VM for these tests; appends to $SERIAL, sets qrc
 	local tests wpid ksyms
 	tests=$(IFS=,; echo "$*")
@@ -154,7 +158,7 @@ boot() {	# boot TEST...: one VM for these tests; appends to $SERIAL, sets qrc
 		-nodefaults -display none -serial stdio -no-reboot \
 		-monitor "unix:$MON,server=on,wait=off" \
 		-kernel "$VMLINUX" -initrd "$INITRD" \
-		-append "console=ttyS0 panic=-1 quiet loglevel=4 nokaslr RTTRACE_KALLSYMS=$ksyms RTTRACE_TESTS=$tests RTTRACE_PROJ=$ROOT KVER=$KVER" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=4 nokaslr RTTRACE_KALLSYMS=$ksyms RTTRACE_HOLD_TPS=$HOLD_TPS RTTRACE_TESTS=$tests RTTRACE_PROJ=$ROOT KVER=$KVER" \
 		-virtfs local,path=/usr,mount_tag=usr,security_model=none,readonly=on,id=usr \
 		-virtfs local,path=/etc,mount_tag=etc,security_model=none,readonly=on,id=etc \
 		-virtfs local,path="$ROOT",mount_tag=proj,security_model=none,readonly=on,id=proj \
@@ -168,10 +172,11 @@ boot() {	# boot TEST...: one VM for these tests; appends to $SERIAL, sets qrc
 	log "VM finished in $(elapsed) s (qemu exit $qrc)"
 }
 : >"$SERIAL"
+rm -f "$OUT/hang-dump.txt"
 boot "$@"
 
 # A guest that stops responding (no DONE marker; seen now and then on the
-# 6.1-rt guest under TCG, cause not found yet) gets one more VM for the
+# 6.1-rt guest under TCG: see tests/vm/README.md) gets one more VM for the
 # tests that have no result yet.  Never silent: the summary says so, the
 # hung test's log is kept as NAME.hung.log, and a second hang fails.
 retried=
@@ -197,5 +202,5 @@ tail -n +"$(grep -n "^$M RETRY" "$SERIAL" | cut -d: -f1 | head -n 1 || echo 1)" 
 	grep -q "^$M DONE" || { log "no DONE marker"; fail=1; }
 . "$HERE/results.sh"
 vm_results "$@"
-[ -n "$retried" ] && echo "$(basename "$OUT"): RETRIED: the guest hung in $retried; the tests without a result ran again in a fresh VM (see $RUN/$retried.hung.log$(grep -q "^$M STALL-BEGIN" "$SERIAL" && echo ", and the guest's stall report between the STALL markers of $SERIAL"))" >>"$OUT/summary"
+[ -n "$retried" ] && echo "$(basename "$OUT"): RETRIED: the guest hung in $retried; the tests without a result ran again in a fresh VM (see $RUN/$retried.hung.log$(grep -q "^$M STALL-BEGIN" "$SERIAL" && echo ", the guest's stall report between the STALL markers of $SERIAL")$([ -s "$OUT/hang-dump.txt" ] && echo ", the vCPU dump $OUT/hang-dump.txt"))" >>"$OUT/summary"
 exit $fail
