@@ -122,6 +122,8 @@ def event_of(name):
             break
     if n.startswith("wakeup_n"):
         return "wakeup_new"
+    if n.endswith("_cap"):  # rttrace's sched_switch copy with capture compiled in
+        n = n[:-len("_cap")]
     return n
 
 
@@ -252,7 +254,7 @@ def tracer_cmd(cfg, ctx, held_pid, extra_t=()):
     if cfg.kind == "empty":
         return [EMPTY]
     if cfg.kind == "parts":
-        return [PARTS]
+        return [PARTS] + cfg.args
     if cfg.kind == "runqlat":
         return [RUNQLAT]
     if cfg.kind == "rttrace":
@@ -619,8 +621,12 @@ def report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign, e
           "task an element of its own map, so `pt_sw_ts_miss` there is a miss on a task "
           "that *has* local storage (a list walk), not the NULL-storage fast path an "
           "untracked task takes in rttrace. `pt_sw_ktime` is one `bpf_ktime_get_ns()` "
-          "(clocksource: %s)." % open("/sys/devices/system/clocksource/clocksource0/"
-                                   "current_clocksource").read().strip())
+          "(clocksource: %s). Programs run together share the TLB entries of pages "
+          "an earlier one touched in the same event, so map loads look cheap there; "
+          "(0c) prices one `.bss` load alone: its excess over the floor is what the "
+          "first touch of a BPF map page costs per event on this VM." %
+          open("/sys/devices/system/clocksource/clocksource0/"
+               "current_clocksource").read().strip())
     if not have_capture:
         w("\n(c) *worst-case capture*: **pending** — `rttrace run --help` has no "
           "`--no-trace` yet, so (b) is the only tracked configuration.")
@@ -821,6 +827,8 @@ def main():
         Config("none", "no tracer", "none"),
         Config("empty", "(0) empty tp_btf", "empty"),
         Config("parts", "(0b) building blocks", "parts"),
+        # alone: run beside others it would share their TLB entries
+        Config("parts_bss", "(0c) one .bss load, alone", "parts", ["pt_sw_bss"]),
         Config("runqlat", "(1) runqlat", "runqlat"),
         # (a) as a user runs it: capture on (the default); nothing to record
         # while the one tracked task sleeps

@@ -35,17 +35,13 @@ const volatile bool kernel_btf = true;
 const volatile __u32 thread_size = 16384; /* THREAD_SIZE without KASAN */
 const volatile int irq_mode = RT_IRQM_NONE;
 const volatile __u32 ring_size = 1;       /* events per CPU ring, power of 2 */
-/* false on PREEMPT_RT: there the slab allocator's locks sleep, so task
- * storage must not be created under the scheduler's raw locks (a wanted
- * thread is picked up at its next syscall exit instead) */
-const volatile bool atomic_alloc_ok = true;
 const volatile __u64 default_slo[RT_NR_METRICS] = {
 	RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET,
 };
 
 /* Shared with user space through the mmapped .bss. */
 __u32 next_slot;          /* slot allocator (fetch-add, never reused) */
-__u32 want_count;         /* entries in `want`: zero makes pick-up free */
+__u32 want_count;         /* entries in `want` (hash backend: zero makes pick-up free) */
 __u32 track_tgid_count;   /* entries in `track_tgid`: zero makes forks free */
 /* Samples count only if their window starts at or after this (user space
  * sets it once every target is added: the session's start). */
@@ -95,8 +91,9 @@ struct {
 	__type(value, struct rt_slot);
 } slots SEC(".maps");
 
-/* TIDs to pick up on their next event (user space made their slot but
- * could not create their storage).  Value: slot index. */
+/* TIDs user space made a slot for but could not create the storage of
+ * (no thread pidfd): adopt_tasks attaches it (task storage backend), or
+ * the task's next event (hash backend).  Value: slot index. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
@@ -231,7 +228,12 @@ attach_state(struct task_struct *t, __u32 tid, __u32 idx, __u8 run_state,
 
 /*
  * A task user space made a slot for but could not attach storage to
- * itself (no thread pidfd before 6.9): attach it on its first event.
+ * itself (no thread pidfd before 6.9): attach it now.  Task storage is
+ * adopted by the adopt_tasks iterator, in process context, where
+ * allocating is allowed even on PREEMPT_RT (whose slab locks sleep and
+ * must not be taken under the scheduler's raw locks) and which keeps the
+ * `want` table out of every scheduler event.  The hash backend's elements
+ * are preallocated: it picks up on the task's next event.
  */
 static __always_inline struct rt_task_state *
 pick_up(struct task_struct *t, bool ts)
@@ -275,13 +277,15 @@ start_tracking(struct task_struct *t, __u32 tid, __u32 tgid, __u32 flags,
 	attach_state(t, tid, idx, run_state, ts);
 }
 
+/* Untracked tasks must cost no map access: reading any BPF map memory
+ * (a global included) costs 20-40 ns per event here, a task_struct field
+ * nothing (bench/parts.bpf.c, pt_sw_bss vs pt_sw_nullchk). */
 static __always_inline struct rt_task_state *
 lookup_or_pick_up(struct task_struct *t, bool ts)
 {
 	struct rt_task_state *st = state_of(t, ts);
 
-	/* the hash backend's elements are preallocated: safe everywhere */
-	if (!st && want_count && (!ts || atomic_alloc_ok))
+	if (!st && !ts && want_count)
 		st = pick_up(t, ts);
 	return st;
 }
@@ -862,29 +866,41 @@ static __always_inline void switch_in(struct rt_task_state *st, __u64 now,
 	interest_follow(st, cpu);
 }
 
-static __always_inline void on_switch(bool preempt, struct task_struct *prev,
-				      struct task_struct *next,
-				      __u32 prev_state, bool ts)
+/*
+ * Two copies, chosen at load: with capture (cap) and without.  A
+ * load-time constant (.rodata) still costs a load from the map's memory,
+ * and touching any BPF map memory costs 20-40 ns per event here
+ * (bench/parts.bpf.c): an untracked event must read nothing but the two
+ * task_structs (and, capturing, the CPU's interest), so `cap` is a
+ * compile-time constant and prev_state is read only for a tracked prev.
+ * Not BPF_PROG: the 4th argument exists only on 5.18+, and reading it
+ * must stay behind has_prev_state_arg.
+ */
+static __always_inline void on_switch(__u64 *ctx, bool ts, bool cap)
 {
+	bool preempt = (bool)ctx[0];
+	struct task_struct *prev = (void *)ctx[1], *next = (void *)ctx[2];
 	struct rt_task_state *sp, *sn;
-	__u32 cpu = 0;
+	__u32 cpu = 0, prev_state = 0;
 	__u64 now, seq = 0;
 	bool timer;
 
 	sp = lookup_or_pick_up(prev, ts);
 	sn = lookup_or_pick_up(next, ts);
 	/* The cheap exit for untracked tasks on CPUs nobody watches. */
-	if (capture)
+	if (cap)
 		cpu = bpf_get_smp_processor_id();
 	if (!sp) {
 		barrier_var(sn); /* keeps clang from OR-ing the two pointers */
-		if (!sn && (!capture || !cpu_interesting(cpu)))
+		if (!sn && (!cap || !cpu_interesting(cpu)))
 			return;
 	}
+	if (sp || cap)
+		prev_state = has_prev_state_arg ? (__u32)ctx[3] : get_task_state(prev);
 	now = bpf_ktime_get_ns();
 	/* a tracked task going to sleep: is it a timer sleep (relief)? */
 	timer = sp && voluntary(preempt, prev_state) && in_timer_sleep(prev, ts);
-	if (capture)
+	if (cap)
 		seq = ev_switch(cpu, now, preempt, prev, next, prev_state, timer, ts);
 	if (sp)
 		switch_out(sp, preempt, prev_state, now, ts, prev, cpu, seq, timer);
@@ -1011,47 +1027,46 @@ RT_TWIN(irq_exit, "irq_handler_exit",
 RT_TWIN(softirq_entry, "softirq_entry", on_irq(RT_EV_SOFTIRQ_ENTRY, 0, vec, 0), unsigned int vec)
 RT_TWIN(softirq_exit, "softirq_exit", on_irq(RT_EV_SOFTIRQ_EXIT, 0, vec, 0), unsigned int vec)
 
-/* PREEMPT_RT only (see atomic_alloc_ok): a wanted thread gets its task
- * storage at its next syscall exit, in task context where allocating is
- * allowed.  A thread that never makes a syscall is not picked up. */
-SEC("tp_btf/sys_exit")
-int tp_sys_exit_pick_up(__u64 *ctx)
+/*
+ * Run by user space (bpf_iter_create + read) after it put threads it could
+ * not give task storage to in `want`: attaches their state here, in
+ * process context, with no scheduler lock held.  Walks every thread once.
+ */
+SEC("iter/task")
+int adopt_tasks(struct bpf_iter__task *ctx)
 {
-	struct task_struct *cur;
+	struct task_struct *t = ctx->task;
 
-	if (!want_count)
-		return 0;
-	cur = bpf_get_current_task_btf();
-	if (!state_of(cur, true))
-		pick_up(cur, true);
+	if (t && want_count)
+		pick_up(t, true);
 	return 0;
-}
-
-/* Not BPF_PROG: the 4th argument exists only on 5.18+, and reading it
- * must stay behind the (load-time constant) has_prev_state_arg. */
-static __always_inline void switch_prog(__u64 *ctx, bool ts)
-{
-	struct task_struct *prev = (void *)ctx[1];
-	__u32 prev_state;
-
-	if (has_prev_state_arg)
-		prev_state = (__u32)ctx[3];
-	else
-		prev_state = get_task_state(prev);
-	on_switch((bool)ctx[0], prev, (void *)ctx[2], prev_state, ts);
 }
 
 SEC("tp_btf/sched_switch")
 int tp_switch(__u64 *ctx)
 {
-	switch_prog(ctx, true);
+	on_switch(ctx, true, false);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int tp_switch_cap(__u64 *ctx)
+{
+	on_switch(ctx, true, true);
 	return 0;
 }
 
 SEC("raw_tp/sched_switch")
 int raw_switch(__u64 *ctx)
 {
-	switch_prog(ctx, false);
+	on_switch(ctx, false, false);
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int raw_switch_cap(__u64 *ctx)
+{
+	on_switch(ctx, false, true);
 	return 0;
 }
 

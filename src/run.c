@@ -409,6 +409,8 @@ int rt_cmd_run(int argc, char **argv)
 	start_ns = rt_now_ns();
 	if (!rc)
 		rc = add_targets(&c);
+	if (!rc && rt_tracer_adopt(&c.tr))
+		rc = RT_EXIT_RUNTIME;
 	if (rc) {
 		if (c.child > 0) {
 			close(c.go_pipe[1]); /* the child exits without running */

@@ -107,6 +107,7 @@ static int attach_session(struct rt_tracer *t, struct rt_opts *o)
 	t->fd_irq = bpf_obj_get(PIN_DIR "/irq_threads");
 	t->fd_track_tgid = bpf_obj_get(PIN_DIR "/track_tgid");
 	t->fd_slo = bpf_obj_get(PIN_DIR "/slo_by_id");
+	t->fd_adopt = bpf_obj_get(PIN_DIR "/link_adopt_tasks");
 	t->feat.tp_btf = access(PIN_DIR "/task_state", F_OK) == 0;
 	t->fd_task_state = bpf_obj_get(t->feat.tp_btf ? PIN_DIR "/task_state" :
 					       PIN_DIR "/task_state_hash");
@@ -332,6 +333,8 @@ int rt_cmd_add(int argc, char **argv)
 		return RT_EXIT_USAGE;
 	}
 	rc = rt_tracer_add_task(&t, &pt);
+	if (!rc && rt_tracer_adopt(&t))
+		return RT_EXIT_RUNTIME;
 	if (rc == -ENOSPC) {
 		fprintf(stderr, "rttrace: the session's task table is full; restart it with rttrace start --max-tasks N\n");
 		return RT_EXIT_RUNTIME;

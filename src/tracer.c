@@ -143,9 +143,9 @@ static void set_autoload(struct bpf_program **p, size_t n, bool on)
 static void choose_programs(struct rttrace_bpf *skel, bool tp_btf, bool capture, int irq_mode)
 {
 	struct bpf_program *tp_core[] = { skel->progs.tp_wakeup, skel->progs.tp_wakeup_new,
-					  skel->progs.tp_switch, skel->progs.tp_fork, skel->progs.tp_exit };
+					  skel->progs.tp_fork, skel->progs.tp_exit };
 	struct bpf_program *raw_core[] = { skel->progs.raw_wakeup, skel->progs.raw_wakeup_new,
-					   skel->progs.raw_switch, skel->progs.raw_fork, skel->progs.raw_exit };
+					   skel->progs.raw_fork, skel->progs.raw_exit };
 	struct bpf_program *tp_cap[] = { skel->progs.tp_migrate, skel->progs.tp_softirq_entry,
 					 skel->progs.tp_softirq_exit, skel->progs.tp_waking };
 	struct bpf_program *raw_cap[] = { skel->progs.raw_migrate, skel->progs.raw_softirq_entry,
@@ -163,8 +163,12 @@ static void choose_programs(struct rttrace_bpf *skel, bool tp_btf, bool capture,
 	bool hard = capture || irq_mode != RT_IRQM_NONE;
 
 	AUTOLOAD(tp_core, tp_btf);
-	bpf_program__set_autoload(skel->progs.tp_sys_exit_pick_up,
-				  tp_btf && !skel->rodata->atomic_alloc_ok);
+	/* sched_switch exists with and without capture compiled in: see on_switch */
+	bpf_program__set_autoload(skel->progs.tp_switch, tp_btf && !capture);
+	bpf_program__set_autoload(skel->progs.tp_switch_cap, tp_btf && capture);
+	bpf_program__set_autoload(skel->progs.raw_switch, !tp_btf && !capture);
+	bpf_program__set_autoload(skel->progs.raw_switch_cap, !tp_btf && capture);
+	bpf_program__set_autoload(skel->progs.adopt_tasks, tp_btf);
 	AUTOLOAD(raw_core, !tp_btf);
 	AUTOLOAD(tp_cap, tp_btf && capture);
 	AUTOLOAD(raw_cap, !tp_btf && capture);
@@ -210,14 +214,6 @@ static const char *load_error(int err)
 	return strerror(-err);
 }
 
-static bool preempt_rt(void)
-{
-	struct rt_sysinfo si;
-
-	rt_sysinfo_read(&si);
-	return !strcmp(si.preempt_model, "PREEMPT_RT");
-}
-
 /* Open, size and load the skeleton for one IRQ mode; 0 or -errno. */
 static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_slots,
 		    int irq_mode)
@@ -240,7 +236,6 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 		skel->rodata->default_slo[i] = o->slo_default[i];
 	skel->rodata->capture = t->capture;
 	skel->rodata->ring_size = t->ring_size;
-	skel->rodata->atomic_alloc_ok = !preempt_rt();
 	choose_programs(skel, t->feat.tp_btf, t->capture, irq_mode);
 	bpf_map__set_max_entries(skel->maps.events,
 				 t->capture ? (uint32_t)t->ncpus * t->ring_size : 1);
@@ -271,6 +266,7 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 	memset(t, 0, sizeof(*t));
 	t->opts = o;
 	t->max_slots = max_slots;
+	t->fd_adopt = -1;
 	verbose_level = o->verbose;
 	libbpf_set_print(libbpf_print);
 
@@ -328,6 +324,8 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 	}
 	t->bss = t->skel->bss;
 	t->data = t->skel->data;
+	if (t->skel->links.adopt_tasks)
+		t->fd_adopt = bpf_link__fd(t->skel->links.adopt_tasks);
 	t->fd_slots = bpf_map__fd(t->skel->maps.slots);
 	t->fd_task_state = bpf_map__fd(t->feat.tp_btf ? t->skel->maps.task_state :
 						       t->skel->maps.task_state_hash);
@@ -441,9 +439,12 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 		bpf_map_update_elem(t->fd_irq, &pt->tid, &is, BPF_ANY);
 	}
 	if (t->feat.tp_btf) {
-		/* Thread pidfds exist from 6.9; a group leader's always does. */
-		fd = syscall(SYS_pidfd_open, pt->tid, PIDFD_THREAD);
-		if (fd < 0 && pt->tid == pt->tgid)
+		bool no_pidfd = getenv("RTTRACE_NO_PIDFD") != NULL;
+
+		/* Thread pidfds exist from 6.9; a group leader's always does.
+		 * RTTRACE_NO_PIDFD=1 takes the older kernels' path (tests). */
+		fd = no_pidfd ? -1 : syscall(SYS_pidfd_open, pt->tid, PIDFD_THREAD);
+		if (fd < 0 && pt->tid == pt->tgid && !no_pidfd)
 			fd = syscall(SYS_pidfd_open, pt->tid, 0);
 		if (fd >= 0) {
 			err = bpf_map_update_elem(t->fd_task_state, &fd,
@@ -465,8 +466,33 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 			return -errno;
 		__atomic_fetch_add(&t->bss->want_count, 1, __ATOMIC_SEQ_CST);
 		t->pidfd_fallbacks++;
+		t->adopt_pending = true;
 	}
 	__atomic_fetch_or(&s->flags, RT_SLOT_VALID, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+int rt_tracer_adopt(struct rt_tracer *t)
+{
+	char buf[64];
+	ssize_t n = 0;
+	int fd;
+
+	if (!t->adopt_pending || t->fd_adopt < 0)
+		return 0;
+	t->adopt_pending = false;
+	fd = bpf_iter_create(t->fd_adopt);
+	if (fd >= 0) {
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			;
+		close(fd);
+	}
+	if (fd < 0 || n < 0) {
+		fprintf(stderr, "rttrace: cannot attach state to threads without a pidfd "
+			"(task iterator: %s); track them with a 6.9+ kernel or by their process (-t)\n",
+			strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

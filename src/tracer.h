@@ -39,6 +39,8 @@ struct rt_tracer {
 	const struct rt_event *events; /* mmapped rings */
 	size_t events_len;
 	int irq_mode;        /* enum rt_irq_mode in use */
+	int fd_adopt;        /* adopt_tasks iterator link, -1 without one */
+	bool adopt_pending;  /* threads in `want` since the last adoption */
 };
 
 
@@ -51,6 +53,11 @@ int rt_tracer_track_tgid(struct rt_tracer *t, uint32_t tgid);
 
 /* Start tracking one existing thread.  0, or -ENOSPC when the table is full. */
 int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt);
+
+/* Attach state to the threads rt_tracer_add_task() could not (no thread
+ * pidfd before 6.9): one walk over all threads.  Call after adding tasks;
+ * -1 (after printing why) when the walk failed. */
+int rt_tracer_adopt(struct rt_tracer *t);
 
 /* Count only windows that start at or after start_ns (CLOCK_MONOTONIC). */
 void rt_tracer_start_session(struct rt_tracer *t, uint64_t start_ns);

@@ -102,6 +102,23 @@ class Session(unittest.TestCase):
             time.sleep(0.1)
         self.assertEqual(bpf_prog_ids() - before, set(), "programs left after stop")
 
+    def test_add_without_thread_pidfd(self):
+        """`add` of a thread user space cannot give task storage to (no
+        thread pidfd before 6.9; forced by RTTRACE_NO_PIDFD=1) runs the
+        session's pinned adopt_tasks iterator."""
+        self.assertEqual(rt("start").returncode, 0)
+        p, tids = workload("control_loop", "--period", "10ms", "--busy", "2ms", "--policy",
+                           "fifo", "--prio", "40", "--duration", "2s")
+        cp = subprocess.run([RTTRACE, "add", str(tids["main"])], capture_output=True, text=True,
+                            timeout=60, env=dict(os.environ, RTTRACE_NO_PIDFD="1"))
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        time.sleep(1)
+        cp = rt("report")
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        # ~1 s of a 10 ms loop
+        self.assertGreater(count(cp.stdout, "response"), 50)
+        p.wait()
+
     def test_pid_reuse_is_not_merged(self):
         """A new task that gets a tracked task's TID starts from zero."""
         self.assertEqual(rt("start").returncode, 0)

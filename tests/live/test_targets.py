@@ -57,6 +57,24 @@ class Targets(unittest.TestCase):
         for w in workers:
             self.assertGreaterEqual(w["metrics"]["relief"]["count"], 100)
 
+    def test_threads_without_thread_pidfd_are_adopted(self):
+        """Before 6.9 a non-leader thread has no pidfd, so user space cannot
+        give it task storage; the adopt_tasks iterator does, in process
+        context (RTTRACE_NO_PIDFD=1 takes that path here, for every thread).
+        No pick-up happens in the scheduler hooks: without the iterator the
+        worker would have no samples."""
+        p, tids = workload("spawner", "--delay", "100ms", "--period", "10ms", "--busy", "1ms",
+                           "--policy", "fifo", "--prio", "30", "--duration", "4s")
+        read_more_tids(p, tids, "worker", timeout=5)
+        self.assertIn("worker", tids)
+        r = rttrace("-t", str(tids["main"]), "-d", "2", env={"RTTRACE_NO_PIDFD": "1"})
+        p.wait(timeout=10)
+        self.assertEqual(r.rc, 0, r.err)
+        w = r.task(tids["worker"])
+        # ~2 s of a 10 ms loop, each activation >= 1 ms of spinning
+        self.assertGreaterEqual(w["metrics"]["relief"]["count"], 150)
+        self.assertGreaterEqual(w["metrics"]["response"]["min_ns"], 1 * MS)
+
     def test_command_exit_status_passthrough_on_missing_binary(self):
         r = rttrace("--", "/nonexistent/binary")
         self.assertEqual(r.rc, 1)
