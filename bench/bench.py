@@ -122,8 +122,9 @@ def event_of(name):
             break
     if n.startswith("wakeup_n"):
         return "wakeup_new"
-    if n.endswith("_cap"):  # rttrace's sched_switch copy with capture compiled in
-        n = n[:-len("_cap")]
+    for suf in ("_cap", "_hold"):  # rttrace's sched_switch copies with capture
+        if n.endswith(suf):
+            n = n[:-len(suf)]
     return n
 
 

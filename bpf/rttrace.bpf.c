@@ -35,6 +35,8 @@ const volatile bool kernel_btf = true;
 const volatile __u32 thread_size = 16384; /* THREAD_SIZE without KASAN */
 const volatile int irq_mode = RT_IRQM_NONE;
 const volatile __u32 ring_size = 1;       /* events per CPU ring, power of 2 */
+/* capture gates untracked switches by holder marks (see `holders`) */
+const volatile bool use_holders = false;
 const volatile __u64 default_slo[RT_NR_METRICS] = {
 	RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET,
 };
@@ -74,6 +76,29 @@ struct {
 	__type(key, int);
 	__type(value, struct rt_task_state);
 } task_state SEC(".maps");
+
+/*
+ * Capture records every switch on a CPU where a tracked task waits or runs
+ * with a window open ("interesting", cpu_ring[].interest).  Reading that
+ * word on every untracked switch costs a BPF map page per event (see
+ * on_switch), so instead the task holding an interesting CPU carries an
+ * element here, and an untracked switch where neither task has any BPF
+ * storage exits after two pointer tests.  Invariant: interest(c) > 0
+ * implies rq(c)->curr is tracked or a holder.  It is set up when a CPU's
+ * interest rises from 0 (its current task is marked) and kept by every
+ * switch on an interesting CPU (next is marked); marks are dropped lazily,
+ * at the holder's next switch on an uninteresting CPU.  Cost: one element
+ * (~100 bytes with the kernel's storage header) per task that held a
+ * watched CPU since its last switch elsewhere; freed with the task.  Not
+ * on PREEMPT_RT, where creating storage under the scheduler's raw locks
+ * is not allowed: there the interest word is read on every switch.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u8);
+} holders SEC(".maps");
 
 /* Fallback for kernels without task storage; sized to max_slots. */
 struct {
@@ -322,11 +347,72 @@ static __always_inline void ev_publish(struct rt_event *e, __u64 seq)
 	__sync_lock_test_and_set(&e->seq, seq);
 }
 
-static __always_inline void interest_add(__u32 cpu, int d)
+/* Holder marks (see `holders`): task storage backend only. */
+static __always_inline bool is_holder(struct task_struct *t)
 {
+	if (bpf_core_field_exists(t->bpf_storage) && !t->bpf_storage)
+		return false;
+	return bpf_task_storage_get(&holders, t, 0, 0) != NULL;
+}
+
+static __always_inline void hold(struct task_struct *t)
+{
+	if (!bpf_task_storage_get(&holders, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+		__sync_fetch_and_add(&counters.holds_failed, 1);
+}
+
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
+
+/*
+ * Mark the task running on the CPU p was just queued on (sched_wakeup,
+ * run under that CPU's rq lock: the task is stable).  An idle target
+ * takes the wakeup itself (the wake list): there it is the current task.
+ * A busy one is reached through p's runqueue, which gives an untrusted
+ * pointer (and per-CPU kernel symbols like `runqueues` do not resolve
+ * without KALLSYMS_ALL), so by PID, a running task's being valid.  On
+ * kernels without FAIR_GROUP_SCHED (no se.cfs_rq) or bpf_task_from_pid
+ * (6.2) the load fails and user space loads the interest-word variant.
+ */
+static __always_inline void hold_curr_of_rq_of(struct task_struct *p)
+{
+	struct task_struct *c, *tc = 0;
+	struct cfs_rq *cfs_rq = p->se.cfs_rq;
+	struct rq *rq = cfs_rq ? cfs_rq->rq : 0;
+	s32 pid = 0;
+
+	c = rq ? rq->curr : 0;
+	if (c)
+		pid = c->pid;
+	if (pid)
+		tc = bpf_task_from_pid(pid);
+	if (!tc) {
+		__sync_fetch_and_add(&counters.holds_failed, 1);
+		return;
+	}
+	hold(tc);
+	bpf_task_release(tc);
+}
+
+enum rt_mark { MARK_NONE, MARK_CURRENT, MARK_RQ_OF_P };
+
+/* mark: how to reach the task on cpu now, to mark it when cpu's interest
+ * rises from 0 (on_switch marks next itself). */
+static __always_inline void interest_add(__u32 cpu, int d, bool ts, int mark,
+					 struct task_struct *p)
+{
+	__u32 old;
+
 	barrier_var(cpu);
-	if (cpu < RT_MAX_CPUS)
-		__sync_fetch_and_add(&cpu_ring[cpu & (RT_MAX_CPUS - 1)].interest, d);
+	if (cpu >= RT_MAX_CPUS)
+		return;
+	old = __sync_fetch_and_add(&cpu_ring[cpu & (RT_MAX_CPUS - 1)].interest, d);
+	if (!ts || !use_holders || mark == MARK_NONE || d <= 0 || old)
+		return;
+	if (mark == MARK_CURRENT)
+		hold(bpf_get_current_task_btf());
+	else if (p) /* lets clang drop this where p is a NULL constant */
+		hold_curr_of_rq_of(p);
 }
 
 static __always_inline bool cpu_interesting(__u32 cpu)
@@ -342,23 +428,25 @@ static __always_inline bool window_open(struct rt_task_state *st)
 
 /* Keep the task's interest on the CPU it waits or runs on, while any of
  * its windows is open, so exactly those CPUs record events. */
-static __always_inline void interest_move(__u16 from, __u16 to)
+static __always_inline void interest_move(__u16 from, __u16 to, bool ts, int mark,
+					  struct task_struct *p)
 {
 	if (from == to)
 		return;
 	if (from != RT_NO_CPU)
-		interest_add(from, -1);
+		interest_add(from, -1, ts, MARK_NONE, 0);
 	if (to != RT_NO_CPU)
-		interest_add(to, 1);
+		interest_add(to, 1, ts, mark, p);
 }
 
-static __always_inline void interest_follow(struct rt_task_state *st, __u16 cpu)
+static __always_inline void interest_follow(struct rt_task_state *st, __u16 cpu,
+					    bool ts, int mark)
 {
 	if (!capture)
 		return;
 	if (!window_open(st))
 		cpu = RT_NO_CPU;
-	interest_move(st->icpu, cpu);
+	interest_move(st->icpu, cpu, ts, mark, 0);
 	st->icpu = cpu;
 }
 
@@ -743,7 +831,8 @@ static __always_inline void on_wakeup(struct task_struct *p, bool after_waking, 
 		 * leaving it to the store buffer. */
 		target = get_task_cpu(p); /* the tracepoint runs after select_task_rq */
 		here = bpf_get_smp_processor_id();
-		interest_move(st->icpu, target);
+		interest_move(st->icpu, target, ts,
+			      target == here ? MARK_CURRENT : MARK_RQ_OF_P, p);
 		if (target != here)
 			tmark = ring_mark(target);
 		have_ev = ev_wakeup(p, here, target, now, after_waking, &seq, ts);
@@ -833,7 +922,7 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 	st->wake_ns = 0;
 	/* A relief window open across this block keeps the CPU interesting
 	 * (an inversion shows there); otherwise the interest goes. */
-	interest_follow(st, cpu);
+	interest_follow(st, cpu, ts, MARK_NONE);
 	if (!ts && (prev_state & TASK_DEAD_)) {
 		__u32 tid = BPF_CORE_READ(prev, pid);
 
@@ -842,7 +931,7 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 }
 
 static __always_inline void switch_in(struct rt_task_state *st, __u64 now,
-				      __u16 cpu, __u64 seq)
+				      __u16 cpu, __u64 seq, bool ts)
 {
 	struct rt_slot *s;
 
@@ -863,20 +952,24 @@ static __always_inline void switch_in(struct rt_task_state *st, __u64 now,
 		st->wake_ns = 0;
 	}
 	st->run_state = RT_ST_RUNNING;
-	interest_follow(st, cpu);
+	interest_follow(st, cpu, ts, MARK_NONE);
 }
 
 /*
- * Two copies, chosen at load: with capture (cap) and without.  A
- * load-time constant (.rodata) still costs a load from the map's memory,
- * and touching any BPF map memory costs 20-40 ns per event here
- * (bench/parts.bpf.c): an untracked event must read nothing but the two
- * task_structs (and, capturing, the CPU's interest), so `cap` is a
- * compile-time constant and prev_state is read only for a tracked prev.
+ * Three copies, chosen at load: without capture, with capture gated by
+ * the per-CPU interest word, and with capture gated by holder marks
+ * (`held`, see `holders`).  A load-time constant (.rodata) still costs a
+ * load from the map's memory, and the first touch of any BPF map page
+ * costs 20-40 ns per event here (bench/parts.bpf.c: page-table isolation
+ * without PCID flushes the TLB at every kernel entry, while prev and next
+ * were just touched by the scheduler).  So an untracked switch reads
+ * nothing but the two task_structs (plus, in the interest-word copy, that
+ * word): `cap` and `held` are compile-time constants and prev_state is
+ * read only when needed.
  * Not BPF_PROG: the 4th argument exists only on 5.18+, and reading it
  * must stay behind has_prev_state_arg.
  */
-static __always_inline void on_switch(__u64 *ctx, bool ts, bool cap)
+static __always_inline void on_switch(__u64 *ctx, bool ts, bool cap, bool held)
 {
 	bool preempt = (bool)ctx[0];
 	struct task_struct *prev = (void *)ctx[1], *next = (void *)ctx[2];
@@ -885,6 +978,11 @@ static __always_inline void on_switch(__u64 *ctx, bool ts, bool cap)
 	__u64 now, seq = 0;
 	bool timer;
 
+	/* The common case first, before anything is spilled: neither task
+	 * carries any BPF storage, so neither is tracked nor a holder. */
+	if (ts && (!cap || held) && bpf_core_field_exists(prev->bpf_storage) &&
+	    !prev->bpf_storage && !next->bpf_storage)
+		return;
 	sp = lookup_or_pick_up(prev, ts);
 	sn = lookup_or_pick_up(next, ts);
 	/* The cheap exit for untracked tasks on CPUs nobody watches. */
@@ -892,8 +990,26 @@ static __always_inline void on_switch(__u64 *ctx, bool ts, bool cap)
 		cpu = bpf_get_smp_processor_id();
 	if (!sp) {
 		barrier_var(sn); /* keeps clang from OR-ing the two pointers */
-		if (!sn && (!cap || !cpu_interesting(cpu)))
-			return;
+		if (!sn) {
+			if (!cap)
+				return;
+			if (held) {
+				bool hp = is_holder(prev), hn = is_holder(next);
+
+				if (!hp && !hn)
+					return;
+				if (!cpu_interesting(cpu)) {
+					/* the CPU's watch ended: drop the marks */
+					if (hp)
+						bpf_task_storage_delete(&holders, prev);
+					if (hn)
+						bpf_task_storage_delete(&holders, next);
+					return;
+				}
+			} else if (!cpu_interesting(cpu)) {
+				return;
+			}
+		}
 	}
 	if (sp || cap)
 		prev_state = has_prev_state_arg ? (__u32)ctx[3] : get_task_state(prev);
@@ -905,7 +1021,10 @@ static __always_inline void on_switch(__u64 *ctx, bool ts, bool cap)
 	if (sp)
 		switch_out(sp, preempt, prev_state, now, ts, prev, cpu, seq, timer);
 	if (sn)
-		switch_in(sn, now, cpu, seq);
+		switch_in(sn, now, cpu, seq, ts);
+	/* next holds a watched CPU now: mark it (keeps the invariant) */
+	else if (held && cpu_interesting(cpu))
+		hold(next);
 }
 
 static __always_inline void on_migrate(struct task_struct *p, __u32 dest, bool ts)
@@ -931,7 +1050,12 @@ static __always_inline void on_migrate(struct task_struct *p, __u32 dest, bool t
 		ev_publish(e, seq);
 	}
 	arrive(st, dest, seq);
-	interest_follow(st, dest);
+	/* A pull (RT pull, CFS balancing) runs on dest: its current task is
+	 * the one to mark.  A push runs on the source and dest's current
+	 * task is out of reach: a switch there before the task runs (it is
+	 * usually next) is not recorded. */
+	interest_follow(st, dest, ts,
+			dest == bpf_get_smp_processor_id() ? MARK_CURRENT : MARK_NONE);
 }
 
 /* Hard and soft IRQs on watched CPUs: what took time from the task. */
@@ -1045,28 +1169,35 @@ int adopt_tasks(struct bpf_iter__task *ctx)
 SEC("tp_btf/sched_switch")
 int tp_switch(__u64 *ctx)
 {
-	on_switch(ctx, true, false);
+	on_switch(ctx, true, false, false);
 	return 0;
 }
 
 SEC("tp_btf/sched_switch")
 int tp_switch_cap(__u64 *ctx)
 {
-	on_switch(ctx, true, true);
+	on_switch(ctx, true, true, false);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int tp_switch_hold(__u64 *ctx)
+{
+	on_switch(ctx, true, true, true);
 	return 0;
 }
 
 SEC("raw_tp/sched_switch")
 int raw_switch(__u64 *ctx)
 {
-	on_switch(ctx, false, false);
+	on_switch(ctx, false, false, false);
 	return 0;
 }
 
 SEC("raw_tp/sched_switch")
 int raw_switch_cap(__u64 *ctx)
 {
-	on_switch(ctx, false, true);
+	on_switch(ctx, false, true, false);
 	return 0;
 }
 

@@ -256,6 +256,7 @@ struct rt_counters {
 	__u64 storage_failed;   /* tasks not tracked: task storage alloc failed */
 	__u64 picked_up;        /* tasks picked up by the BPF side             */
 	__u64 commits_lost;     /* windows not sent: commit ring buffer full   */
+	__u64 holds_failed;     /* a watched CPU's holder could not be marked  */
 };
 
 #endif /* __RTTRACE_H */

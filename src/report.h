@@ -22,6 +22,7 @@ struct rt_report {
 	int ntasks;
 	const struct rt_capture *capture; /* worst-case traces, NULL if off */
 	int irq_mode;              /* enum rt_irq_mode */
+	bool capture_holders;      /* capture gated by holder marks (else interest word) */
 };
 
 /* The metrics reported for a task: the IRQ ones only for IRQ threads. */

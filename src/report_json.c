@@ -127,6 +127,9 @@ int rt_report_json(const char *path, const struct rt_report *r)
 	json_object_object_add(sys, "backend", json_object_new_string(r->feat->tp_btf ? "tp_btf" : "raw_tp"));
 	json_object_object_add(sys, "relief_supported", json_object_new_boolean(r->feat->timer_detect));
 	json_object_object_add(sys, "capture", json_object_new_boolean(r->capture != NULL));
+	/* how capture finds the untracked switches it records (README: Design) */
+	json_object_object_add(sys, "capture_gate", !r->capture ? NULL :
+			       json_object_new_string(r->capture_holders ? "holders" : "interest"));
 	json_object_object_add(sys, "irq_mode", r->irq_mode ?
 			       json_object_new_string(rt_irq_mode_name(r->irq_mode)) : NULL);
 	json_object_object_add(root, "system", sys);
@@ -136,6 +139,8 @@ int rt_report_json(const char *path, const struct rt_report *r)
 	json_object_object_add(sess, "tasks_dropped", json_object_new_int64(
 		(int64_t)(r->counters.slots_full + r->counters.storage_failed)));
 	json_object_object_add(sess, "skipped_probe_runs", json_object_new_int64((int64_t)r->skipped_runs));
+	json_object_object_add(sess, "capture_marks_failed",
+			       json_object_new_int64((int64_t)r->counters.holds_failed));
 	json_object_object_add(root, "session", sess);
 	for (i = 0; i < r->ntasks; i++)
 		json_object_array_add(tasks, task_json(r, i));

@@ -287,6 +287,7 @@ static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
 	r->counters = *cnt;
 	r->capture = c->tr.capture ? &c->cap : NULL;
 	r->irq_mode = c->tr.irq_mode;
+	r->capture_holders = c->tr.holders;
 	r->tasks = calloc(n ? n : 1, sizeof(*r->tasks));
 	r->slot_idx = calloc(n ? n : 1, sizeof(*r->slot_idx));
 	for (i = 0; i < n; i++)
@@ -335,6 +336,11 @@ static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool fi
 		fprintf(stderr, "rttrace: warning: %llu worst-case windows were not captured "
 			"(capture ring buffer full); their statistics are exact\n",
 			(unsigned long long)cnt->commits_lost);
+	if (cnt->holds_failed)
+		fprintf(stderr, "rttrace: warning: %llu times the task holding a watched CPU could "
+			"not be marked (task storage refused); a worst-case trace may miss switches "
+			"on that CPU; RTTRACE_NO_HOLDERS=1 avoids the marks\n",
+			(unsigned long long)cnt->holds_failed);
 	if (r.skipped_runs)
 		fprintf(stderr, "rttrace: warning: the kernel skipped %llu runs of rttrace's probes "
 			"(one fired inside another on the same CPU); a sample may be missing "

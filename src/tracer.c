@@ -140,7 +140,8 @@ static void set_autoload(struct bpf_program **p, size_t n, bool on)
 /* Load only what this session needs: the metric programs of one backend,
  * the capture's (migrations, softirqs), the hard-IRQ hooks when capturing
  * or timing IRQ threads, and one way of seeing threaded handlers. */
-static void choose_programs(struct rttrace_bpf *skel, bool tp_btf, bool capture, int irq_mode)
+static void choose_programs(struct rttrace_bpf *skel, bool tp_btf, bool capture, bool holders,
+			    int irq_mode)
 {
 	struct bpf_program *tp_core[] = { skel->progs.tp_wakeup, skel->progs.tp_wakeup_new,
 					  skel->progs.tp_fork, skel->progs.tp_exit };
@@ -163,9 +164,11 @@ static void choose_programs(struct rttrace_bpf *skel, bool tp_btf, bool capture,
 	bool hard = capture || irq_mode != RT_IRQM_NONE;
 
 	AUTOLOAD(tp_core, tp_btf);
-	/* sched_switch exists with and without capture compiled in: see on_switch */
+	/* sched_switch exists with and without capture compiled in, and
+	 * capture gated by holder marks or by the interest word: see on_switch */
 	bpf_program__set_autoload(skel->progs.tp_switch, tp_btf && !capture);
-	bpf_program__set_autoload(skel->progs.tp_switch_cap, tp_btf && capture);
+	bpf_program__set_autoload(skel->progs.tp_switch_cap, tp_btf && capture && !holders);
+	bpf_program__set_autoload(skel->progs.tp_switch_hold, tp_btf && capture && holders);
 	bpf_program__set_autoload(skel->progs.raw_switch, !tp_btf && !capture);
 	bpf_program__set_autoload(skel->progs.raw_switch_cap, !tp_btf && capture);
 	bpf_program__set_autoload(skel->progs.adopt_tasks, tp_btf);
@@ -214,6 +217,14 @@ static const char *load_error(int err)
 	return strerror(-err);
 }
 
+static bool preempt_rt(void)
+{
+	struct rt_sysinfo si;
+
+	rt_sysinfo_read(&si);
+	return !strcmp(si.preempt_model, "PREEMPT_RT");
+}
+
 /* Open, size and load the skeleton for one IRQ mode; 0 or -errno. */
 static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_slots,
 		    int irq_mode)
@@ -236,7 +247,8 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 		skel->rodata->default_slo[i] = o->slo_default[i];
 	skel->rodata->capture = t->capture;
 	skel->rodata->ring_size = t->ring_size;
-	choose_programs(skel, t->feat.tp_btf, t->capture, irq_mode);
+	skel->rodata->use_holders = t->holders;
+	choose_programs(skel, t->feat.tp_btf, t->capture, t->holders, irq_mode);
 	bpf_map__set_max_entries(skel->maps.events,
 				 t->capture ? (uint32_t)t->ncpus * t->ring_size : 1);
 	if (!t->capture)
@@ -247,6 +259,7 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 		bpf_map__set_autocreate(skel->maps.task_state_hash, false);
 	} else {
 		bpf_map__set_autocreate(skel->maps.task_state, false);
+		bpf_map__set_autocreate(skel->maps.holders, false);
 		bpf_map__set_max_entries(skel->maps.task_state_hash, max_slots);
 	}
 	err = rttrace_bpf__load(skel);
@@ -300,18 +313,32 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 			modes[nmodes++] = RT_IRQM_TRACEPOINT;
 		modes[nmodes++] = RT_IRQM_SCHED;
 	}
-	for (k = 0; k < nmodes; k++) {
-		/* a failed probe is expected: keep libbpf quiet unless -v */
-		probing = modes[k] != RT_IRQM_NONE;
-		err = try_load(t, o, max_slots, modes[k]);
-		probing = false;
-		if (!err) {
-			t->irq_mode = modes[k];
-			break;
+	/* Capture gated by holder marks where task storage may be created in
+	 * the scheduler (not PREEMPT_RT); RTTRACE_NO_HOLDERS=1 forces the
+	 * interest word (tests); a kernel that refuses the marks' programs
+	 * (no per-CPU `runqueues` in its BTF, ...) gets the interest word. */
+	t->holders = t->capture && t->feat.tp_btf && t->feat.kernel_btf && !preempt_rt() &&
+		     !getenv("RTTRACE_NO_HOLDERS");
+	for (;;) {
+		for (k = 0; k < nmodes; k++) {
+			/* a failed probe is expected: keep libbpf quiet unless -v */
+			probing = modes[k] != RT_IRQM_NONE || t->holders;
+			err = try_load(t, o, max_slots, modes[k]);
+			probing = false;
+			if (!err) {
+				t->irq_mode = modes[k];
+				break;
+			}
+			if (o->verbose && modes[k] != RT_IRQM_NONE)
+				fprintf(stderr, "rttrace: IRQ mode %s not available here: %s\n",
+					rt_irq_mode_name(modes[k]), load_error(err));
 		}
-		if (o->verbose && modes[k] != RT_IRQM_NONE)
-			fprintf(stderr, "rttrace: IRQ mode %s not available here: %s\n",
-				rt_irq_mode_name(modes[k]), load_error(err));
+		if (!err || !t->holders)
+			break;
+		if (o->verbose)
+			fprintf(stderr, "rttrace: capture with holder marks not available here: %s; "
+				"using the per-CPU interest word\n", load_error(err));
+		t->holders = false;
 	}
 	if (err) {
 		if (o->irq_mode != RT_IRQM_NONE && o->irq_tracking)

@@ -34,6 +34,7 @@ struct rt_tracer {
 	const struct rt_opts *opts;
 	int pidfd_fallbacks; /* tasks left for the BPF side to pick up */
 	bool capture;        /* worst-case event capture on */
+	bool holders;        /* capture gated by holder marks (else the interest word) */
 	int ncpus;           /* possible CPUs: one event ring each */
 	uint32_t ring_size;  /* events per CPU ring */
 	const struct rt_event *events; /* mmapped rings */

@@ -14,6 +14,7 @@ for a millisecond; a stamp difference is accepted as such a stall only when
 the recording shows no event of the task between the two stamps (a missed or
 invented event always leaves one there: the task's switch-out, its wakeup)."""
 import bisect
+import collections
 import json
 import os
 import signal
@@ -338,27 +339,58 @@ class DifferentialBreakdown(unittest.TestCase):
     threads sharing a CPU with a FIFO 60 hog), the task the breakdown blames
     for each worst latency is the one the recording shows on that CPU."""
 
+    ENV = None  # rttrace's environment (the subclass forces the interest word)
+
+    def assert_trace_complete(self, w, sw):
+        """Every switch the recording saw on the window's CPU inside a
+        latency window (the task waited there, so the CPU was watched
+        throughout) is in the captured trace: the capture gate (holder
+        marks or interest word) let none through.  Stamps of the two
+        recorders differ by microseconds: switches that close to the
+        window's edges are not matched."""
+        if not w or w["truncated"] or w["missing_events"]:
+            return 0
+        lo, hi = w["start_ns"] + 50 * US, w["end_ns"] - 50 * US
+        seen = collections.Counter((p, n) for ts, c, p, n, _ in sw
+                                   if c == w["cpu"] and lo < ts < hi)
+        got = collections.Counter((e["prev_pid"], e["next_pid"]) for e in w["trace"]
+                                  if e["type"] == "sched_switch" and e["cpu"] == w["cpu"])
+        missing = seen - got
+        self.assertFalse(missing, f"switches (prev, next) recorded but not captured in "
+                                  f"{w['verdict']}: {dict(missing)}")
+        return sum(seen.values())
+
     def test_blamed_task_matches_recording(self):
         hog, ht = workload("cpu_hog", "--cpu", "1", "--policy", "fifo", "--prio", "60",
                            "--busy", "3ms", "--period", "7ms", "--busy-wall", "--duration", "12s")
+        # a second untracked hog, so that while a tracked task waits the
+        # CPU also switches between two untracked tasks (hog2 -> hog)
+        hog2, _ = workload("cpu_hog", "--cpu", "1", "--policy", "fifo", "--prio", "50",
+                           "--busy", "2ms", "--period", "5ms", "--busy-wall", "--duration", "12s")
         wl, tids = workload("mixed", "--seed", "11", "--cpu", "1", "--policy", "fifo",
                             "--prio", "40", "--duration", "10s")
         rec = None
         try:
             # unfiltered: every task that ran on the CPU must be in it
             rec = Recording()
-            r = rttrace("-t", str(tids["main"]), "-d", "3")
+            r = rttrace("-t", str(tids["main"]), "-d", "3", env=self.ENV)
         finally:
             if rec:
                 rec.stop()
-            for p in (wl, hog):
+            for p in (wl, hog, hog2):
                 p.kill()
                 p.wait()
         self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(r.report["system"]["capture_gate"],
+                         "interest" if self.ENV else "holders")
+        self.assertEqual(r.report["session"]["capture_marks_failed"], 0)
         sw = rec.switches()
         rec.cleanup()
-        checked = 0
+        checked = inside = 0
         for t in r.report["tasks"]:
+            lat = t["metrics"]["latency"]
+            inside += self.assert_trace_complete(lat["worst"], sw)
+            inside += self.assert_trace_complete(lat.get("last_violation"), sw)
             w = t["metrics"]["latency"]["worst"]
             if not w or w["truncated"] or w["value_ns"] < 500 * US:
                 continue
@@ -375,3 +407,10 @@ class DifferentialBreakdown(unittest.TestCase):
             self.assertLess(abs(blamed["ns"] - ran[truth]), 100 * US + 0.05 * ran[truth])
             checked += 1
         self.assertGreater(checked, 0, "no worst latency long enough to check")
+        self.assertGreater(inside, 0, "no switch inside a captured latency window")
+
+
+class DifferentialBreakdownInterestWord(DifferentialBreakdown):
+    """The same with capture gated by the per-CPU interest word (PREEMPT_RT,
+    kernels without the holder marks' programs)."""
+    ENV = {"RTTRACE_NO_HOLDERS": "1"}
