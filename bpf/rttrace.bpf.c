@@ -178,6 +178,9 @@ state_of(struct task_struct *t, bool ts)
 		 * on nearly every untracked event. */
 		if (bpf_core_field_exists(t->bpf_storage) && !t->bpf_storage)
 			return 0;
+		/* an idle task is never tracked (but may be a holder) */
+		if (!t->pid)
+			return 0;
 		return bpf_task_storage_get(&task_state, t, 0, 0);
 	}
 	tid = BPF_CORE_READ(t, pid);
@@ -348,17 +351,41 @@ static __always_inline void ev_publish(struct rt_event *e, __u64 seq)
 }
 
 /* Holder marks (see `holders`): task storage backend only. */
-static __always_inline bool is_holder(struct task_struct *t)
+static __always_inline bool is_holder(struct task_struct *t, __u32 cpu)
 {
 	if (bpf_core_field_exists(t->bpf_storage) && !t->bpf_storage)
 		return false;
+	barrier_var(cpu);
+	if (!t->pid) /* this CPU's idle task: see hold() */
+		return cpu < RT_MAX_CPUS && cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held;
 	return bpf_task_storage_get(&holders, t, 0, 0) != NULL;
 }
 
-static __always_inline void hold(struct task_struct *t)
+/* Mark t, the task on cpu now.  Idle tasks never migrate or exit, so
+ * whether this CPU's carries its mark is kept beside the CPU's interest
+ * word (a line capture touches anyway): a switch to idle on a watched
+ * CPU then needs no storage lookup. */
+static __always_inline void hold(struct task_struct *t, __u32 cpu)
 {
+	bool idle = t->pid == 0;
+
+	barrier_var(cpu);
+	if (cpu >= RT_MAX_CPUS)
+		return;
+	if (idle && cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held)
+		return;
 	if (!bpf_task_storage_get(&holders, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
 		__sync_fetch_and_add(&counters.holds_failed, 1);
+	else if (idle)
+		cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 1;
+}
+
+static __always_inline void unhold(struct task_struct *t, __u32 cpu)
+{
+	barrier_var(cpu);
+	bpf_task_storage_delete(&holders, t);
+	if (t->pid == 0 && cpu < RT_MAX_CPUS)
+		cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 0;
 }
 
 extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
@@ -390,7 +417,7 @@ static __always_inline void hold_curr_of_rq_of(struct task_struct *p)
 		__sync_fetch_and_add(&counters.holds_failed, 1);
 		return;
 	}
-	hold(tc);
+	hold(tc, 0); /* not idle: the CPU does not matter */
 	bpf_task_release(tc);
 }
 
@@ -410,7 +437,7 @@ static __always_inline void interest_add(__u32 cpu, int d, bool ts, int mark,
 	if (!ts || !use_holders || mark == MARK_NONE || d <= 0 || old)
 		return;
 	if (mark == MARK_CURRENT)
-		hold(bpf_get_current_task_btf());
+		hold(bpf_get_current_task_btf(), cpu);
 	else if (p) /* lets clang drop this where p is a NULL constant */
 		hold_curr_of_rq_of(p);
 }
@@ -994,16 +1021,16 @@ static __always_inline void on_switch(__u64 *ctx, bool ts, bool cap, bool held)
 			if (!cap)
 				return;
 			if (held) {
-				bool hp = is_holder(prev), hn = is_holder(next);
+				bool hp = is_holder(prev, cpu), hn = is_holder(next, cpu);
 
 				if (!hp && !hn)
 					return;
 				if (!cpu_interesting(cpu)) {
 					/* the CPU's watch ended: drop the marks */
 					if (hp)
-						bpf_task_storage_delete(&holders, prev);
+						unhold(prev, cpu);
 					if (hn)
-						bpf_task_storage_delete(&holders, next);
+						unhold(next, cpu);
 					return;
 				}
 			} else if (!cpu_interesting(cpu)) {
@@ -1024,7 +1051,7 @@ static __always_inline void on_switch(__u64 *ctx, bool ts, bool cap, bool held)
 		switch_in(sn, now, cpu, seq, ts);
 	/* next holds a watched CPU now: mark it (keeps the invariant) */
 	else if (held && cpu_interesting(cpu))
-		hold(next);
+		hold(next, cpu);
 }
 
 static __always_inline void on_migrate(struct task_struct *p, __u32 dest, bool ts)
@@ -1166,40 +1193,20 @@ int adopt_tasks(struct bpf_iter__task *ctx)
 	return 0;
 }
 
-SEC("tp_btf/sched_switch")
-int tp_switch(__u64 *ctx)
-{
-	on_switch(ctx, true, false, false);
-	return 0;
-}
+/* sched_switch: one copy per backend and capture gate (see on_switch). */
+#define RT_SWITCH(name, sec, ts, cap, held)				\
+	SEC(sec)							\
+	int name(__u64 *ctx)						\
+	{								\
+		on_switch(ctx, ts, cap, held);				\
+		return 0;						\
+	}
 
-SEC("tp_btf/sched_switch")
-int tp_switch_cap(__u64 *ctx)
-{
-	on_switch(ctx, true, true, false);
-	return 0;
-}
-
-SEC("tp_btf/sched_switch")
-int tp_switch_hold(__u64 *ctx)
-{
-	on_switch(ctx, true, true, true);
-	return 0;
-}
-
-SEC("raw_tp/sched_switch")
-int raw_switch(__u64 *ctx)
-{
-	on_switch(ctx, false, false, false);
-	return 0;
-}
-
-SEC("raw_tp/sched_switch")
-int raw_switch_cap(__u64 *ctx)
-{
-	on_switch(ctx, false, true, false);
-	return 0;
-}
+RT_SWITCH(tp_switch, "tp_btf/sched_switch", true, false, false)
+RT_SWITCH(tp_switch_cap, "tp_btf/sched_switch", true, true, false)
+RT_SWITCH(tp_switch_hold, "tp_btf/sched_switch", true, true, true)
+RT_SWITCH(raw_switch, "raw_tp/sched_switch", false, false, false)
+RT_SWITCH(raw_switch_cap, "raw_tp/sched_switch", false, true, false)
 
 /* ---- threaded IRQ handler: one of these pairs is loaded ----------------- */
 /* irq_thread() calls handler_fn = irq_thread_fn (request_threaded_irq) or

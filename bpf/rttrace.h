@@ -169,7 +169,7 @@ struct rt_event {
 struct rt_cpu_ring {
 	__u64 head;     /* next sequence number of this CPU's ring */
 	__u32 interest; /* tracked tasks with an open window on this CPU */
-	__u32 pad0;
+	__u32 idle_held; /* this CPU's idle task carries a holder mark */
 	__u64 pad[6];
 };
 
