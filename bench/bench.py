@@ -12,7 +12,9 @@ Sections, each interleaved (configurations rotate inside every round):
           (N = 1, 64, 1024): per-event cost and kernel map memory;
   churn   rttrace tracking the pipe tasks while an untracked process
           creates and reaps >10k short-lived threads;
-  cyclic  cyclictest max/p99 with and without rttrace tracking it.
+  cyclic  cyclictest max/p99 with and without rttrace tracking it;
+  placement  the floor and rttrace untracked with the pipe pinned to one
+          CPU and free: what an untracked switch's one per-task read costs.
 
 Exit status: 0 when every step ran (targets are informational and never
 fail the suite), 1 when the suite itself broke (a tracer did not start,
@@ -267,10 +269,11 @@ def tracer_cmd(cfg, ctx, held_pid, extra_t=()):
     return None
 
 
-def measure(cfg, ctx, loops, extra_t=(), side=None, max_tasks=None):
+def measure(cfg, ctx, loops, extra_t=(), side=None, max_tasks=None, cpus=None):
     """One pipe run under configuration cfg.  side: a callable started after
-    the tracer is ready and stopped after the pipe run (returns a dict)."""
-    wrapper = ()
+    the tracer is ready and stopped after the pipe run (returns a dict).
+    cpus: run the pipe under `taskset -c CPUS`."""
+    wrapper = ("taskset", "-c", cpus) if cpus else ()
     if cfg.kind == "perf_sched":
         wrapper = (PERF, "sched", "record", "-q", "-o", ctx.tmp("perf.data"), "--")
     held = Held(loops, wrapper)
@@ -489,6 +492,24 @@ def section_scale(ctx, a, b_cfg):
     return runs
 
 
+PLACEMENTS = (("one CPU", "0"), ("all CPUs", "0-%d" % (max(os.cpu_count() or 1, 2) - 1)))
+
+
+def section_placement(ctx, a, configs):
+    """The floor and rttrace untracked with the pipe's two threads pinned to
+    one CPU and free on both: an untracked switch's only per-task read
+    (the task_struct line holding bpf_storage) is cheap when the line is in
+    this CPU's cache and a transfer when the task last ran on the other."""
+    runs = {}
+    for r in range(a.rounds):
+        for cfg in configs:
+            for name, cpus in (PLACEMENTS if r % 2 == 0 else PLACEMENTS[::-1]):
+                log("  placement round %d/%d: %s, %s" % (r + 1, a.rounds, cfg.label, name))
+                res = measure(cfg, ctx, a.loops, cpus=cpus)
+                runs.setdefault("%s|%s" % (cfg.key, name), []).append(res)
+    return runs
+
+
 def section_churn(ctx, a, b_cfg):
     runs = {"quiet": [], "churn": []}
     churn = Churn()
@@ -572,7 +593,8 @@ def table(rows, header):
     return "\n".join(out)
 
 
-def report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign, elapsed):
+def report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign, elapsed,
+           placement=None):
     L = []
     w = L.append
     w("# rttrace overhead benchmark results\n")
@@ -657,6 +679,24 @@ def report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign, e
       (1e9 / med([x["ops"] for x in none]), 0.03e9 / med([x["ops"] for x in none]))
       if none else "")
     w("")
+
+    if placement:
+        w("## 2b. Untracked switch and CPU placement\n")
+        rows = []
+        for c in configs:
+            for name, _ in PLACEMENTS:
+                xs = placement.get("%s|%s" % (c.key, name))
+                if not xs:
+                    continue
+                fl = per_event(placement.get("empty|%s" % name, []), "switch")
+                v = per_event(xs, "switch")
+                rows.append([c.label, name, spread(v),
+                             "%.2f×" % (med(v) / med(fl)) if fl else "-"])
+        w(table(rows, ["config", "pipe threads on", "switch ns/event", "vs floor, same placement"]))
+        w("\nAn untracked switch reads one line of each task (the `task_struct` line "
+          "holding `bpf_storage`), and nothing else. On one CPU that line is in the cache; "
+          "when the pipe's threads move between the CPUs it comes from the other CPU's "
+          "cache, which is all of the difference.\n")
 
     w("## 3. Scale\n")
     rows = []
@@ -802,7 +842,8 @@ def main():
     ap.add_argument("--cyclic-loops", type=int)
     ap.add_argument("--from-raw", metavar="JSON",
                     help="only rewrite the report from a previous run's build/bench/last-raw.json")
-    ap.add_argument("--skip", default="", help="comma list of: scale,churn,cyclic,raw,perf")
+    ap.add_argument("--skip", default="",
+                    help="comma list of: scale,churn,cyclic,placement,raw,perf")
     a = ap.parse_args()
     q = a.quick
     a.rounds = a.rounds or (1 if q else 7)
@@ -852,7 +893,8 @@ def main():
         configs = [c for c in configs if c.key in raw["cost"]]
         txt = report(a, None, configs, raw["cost"],
                      {int(k): v for k, v in raw["scale"].items()}, raw["churn"], raw["cyclic"],
-                     have_capture, raw.get("foreign", []), raw.get("elapsed", 0))
+                     have_capture, raw.get("foreign", []), raw.get("elapsed", 0),
+                     raw.get("placement", {}))
         with open(a.out, "w") as f:
             f.write(txt)
         print(txt)
@@ -878,17 +920,21 @@ def main():
                                             section_scale(ctx, a, b_cfg))
         churn = {} if "churn" in skip else (log("bench: churn section") or
                                             section_churn(ctx, a, b_cfg))
+        placement = {} if "placement" in skip or (os.cpu_count() or 1) < 2 else (
+            log("bench: placement section") or
+            section_placement(ctx, a, [c for c in configs if c.key in ("empty", "rt_a")]))
         cyclic = {} if "cyclic" in skip else (log("bench: cyclictest section") or
                                               section_cyclic(ctx, a))
         foreign += sched_foreign_progs()
         txt = report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign,
-                     time.time() - t0)
+                     time.time() - t0, placement)
         os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
         with open(a.out, "w") as f:
             f.write(txt)
         with open(os.path.join(BUILD, "bench", "last-raw.json"), "w") as f:
             json.dump({"cost": cost, "scale": {str(k): v for k, v in scale.items()},
                        "churn": churn, "cyclic": cyclic, "foreign": foreign,
+                       "placement": placement,
                        "elapsed": time.time() - t0}, f, indent=1, default=str)
         print(txt)
         log("bench: wrote %s (%.0f s)" % (a.out, time.time() - t0))
