@@ -14,7 +14,7 @@ Sections, each interleaved (configurations rotate inside every round):
           creates and reaps >10k short-lived threads;
   cyclic  cyclictest max/p99 with and without rttrace tracking it;
   placement  the floor and rttrace untracked with the pipe pinned to one
-          CPU and free: what an untracked switch's one per-task read costs.
+          CPU and free (an untracked switch's one per-task read).
 
 Exit status: 0 when every step ran (targets are informational and never
 fail the suite), 1 when the suite itself broke (a tracer did not start,
@@ -497,9 +497,9 @@ PLACEMENTS = (("one CPU", "0"), ("all CPUs", "0-%d" % (max(os.cpu_count() or 1, 
 
 def section_placement(ctx, a, configs):
     """The floor and rttrace untracked with the pipe's two threads pinned to
-    one CPU and free on both: an untracked switch's only per-task read
-    (the task_struct line holding bpf_storage) is cheap when the line is in
-    this CPU's cache and a transfer when the task last ran on the other."""
+    one CPU and free: does where the tasks run change the cost of an
+    untracked switch's only per-task read (the task_struct line holding
+    bpf_storage)?"""
     runs = {}
     for r in range(a.rounds):
         for cfg in configs:
@@ -694,9 +694,10 @@ def report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign, e
                              "%.2f×" % (med(v) / med(fl)) if fl else "-"])
         w(table(rows, ["config", "pipe threads on", "switch ns/event", "vs floor, same placement"]))
         w("\nAn untracked switch reads one line of each task (the `task_struct` line "
-          "holding `bpf_storage`), and nothing else. On one CPU that line is in the cache; "
-          "when the pipe's threads move between the CPUs it comes from the other CPU's "
-          "cache, which is all of the difference.\n")
+          "holding `bpf_storage`) and nothing else; the floor reads neither. Runs of the "
+          "same code land near the floor or ~30 ns above it (see the spreads), with the "
+          "pipe on one CPU or free: most likely the cache state of those two lines, which "
+          "the benchmark does not control.\n")
 
     w("## 3. Scale\n")
     rows = []
