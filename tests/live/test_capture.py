@@ -85,16 +85,25 @@ class HigherPriorityHog(unittest.TestCase):
         lat = victim["metrics"]["latency"]
         w = lat["worst"]
         self.assertGreater(w["value_ns"], 1 * MS)  # the hog spins 4 ms at a time
+        # the last violation is captured too
+        v = lat["last_violation"]
+        self.assertIsNotNone(v)
+        # Each window blames the hog, or the CPU idling while the victim
+        # waited: under TCG (the PREEMPT_RT guest) waking a halted vCPU
+        # can take milliseconds, and that window is then rightly the worst
+        # (seen once in ~12 guest runs).  Nothing else may be blamed, and
+        # at least one of the two must name the hog.
+        named = [x for x in (w, v) if top(x)["kind"] == "task"]
+        for x in (w, v):
+            self.assertIn((top(x)["kind"], top(x)["tid"]), [("task", ht["main"]), ("idle", None)],
+                          x["verdict"])
+        self.assertTrue(named, (w["verdict"], v["verdict"]))
+        w = named[0]
         p = top(w)
-        self.assertEqual((p["kind"], p["tid"]), ("task", ht["main"]), w["verdict"])
         self.assertEqual(p["relation"], "higher")
         self.assertGreater(p["ns"], 0.5 * w["value_ns"])
         self.assertIn(f"cpu_hog[{ht['main']}] (FIFO 90, higher priority) on CPU 1", w["verdict"])
         self.assertRegex(w["verdict"], r"^latency [\d.]+ ms: \d+ % cpu_hog")
-        # the last violation is captured too, and also blames the hog
-        v = lat["last_violation"]
-        self.assertIsNotNone(v)
-        self.assertEqual(top(v)["tid"], ht["main"], v["verdict"])
         # worst latency, its last violation, worst response, worst relief
         self.assertGreaterEqual(check_all_windows(self, r.report), 4)
         self.assertIn("worst latency", r.out)
@@ -121,7 +130,8 @@ class BlockThenRelief(unittest.TestCase):
         self.assertEqual(b["comm"], "control_loop")
         self.assertGreater(b["ns"], 3 * MS)  # waits from ~1 ms to the post at 8 ms
         run = sum(p["ns"] for p in relief["breakdown"] if p["kind"] == "run")
-        self.assertGreater(run, 4 * MS)  # 1 ms + 4 ms of its own work
+        self.assertGreater(run, 4 * MS,  # 1 ms + 4 ms of its own work
+                           (relief["verdict"], relief["breakdown"], relief["trace"]))
         resp = main["metrics"]["response"]["worst"]
         # a response window ends at the first voluntary sleep: never a block
         self.assertIsNone(top(resp, "blocked"), resp["verdict"])
