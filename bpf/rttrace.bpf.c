@@ -424,8 +424,9 @@ static __always_inline void hold_curr_of_rq_of(struct task_struct *p)
 enum rt_mark { MARK_NONE, MARK_CURRENT, MARK_RQ_OF_P };
 
 /* mark: how to reach the task on cpu now, to mark it when cpu's interest
- * rises from 0 (on_switch marks next itself). */
-static __always_inline void interest_add(__u32 cpu, int d, bool ts, int mark,
+ * rises from 0 (on_switch marks next itself).  MARK_NONE, a compile-time
+ * constant, in the raw_tp programs: they have no task storage. */
+static __always_inline void interest_add(__u32 cpu, int d, int mark,
 					 struct task_struct *p)
 {
 	__u32 old;
@@ -434,7 +435,7 @@ static __always_inline void interest_add(__u32 cpu, int d, bool ts, int mark,
 	if (cpu >= RT_MAX_CPUS)
 		return;
 	old = __sync_fetch_and_add(&cpu_ring[cpu & (RT_MAX_CPUS - 1)].interest, d);
-	if (!ts || !use_holders || mark == MARK_NONE || d <= 0 || old)
+	if (mark == MARK_NONE || !use_holders || d <= 0 || old)
 		return;
 	if (mark == MARK_CURRENT)
 		hold(bpf_get_current_task_btf(), cpu);
@@ -455,25 +456,24 @@ static __always_inline bool window_open(struct rt_task_state *st)
 
 /* Keep the task's interest on the CPU it waits or runs on, while any of
  * its windows is open, so exactly those CPUs record events. */
-static __always_inline void interest_move(__u16 from, __u16 to, bool ts, int mark,
+static __always_inline void interest_move(__u16 from, __u16 to, int mark,
 					  struct task_struct *p)
 {
 	if (from == to)
 		return;
 	if (from != RT_NO_CPU)
-		interest_add(from, -1, ts, MARK_NONE, 0);
+		interest_add(from, -1, MARK_NONE, 0);
 	if (to != RT_NO_CPU)
-		interest_add(to, 1, ts, mark, p);
+		interest_add(to, 1, mark, p);
 }
 
-static __always_inline void interest_follow(struct rt_task_state *st, __u16 cpu,
-					    bool ts, int mark)
+static __always_inline void interest_follow(struct rt_task_state *st, __u16 cpu, int mark)
 {
 	if (!capture)
 		return;
 	if (!window_open(st))
 		cpu = RT_NO_CPU;
-	interest_move(st->icpu, cpu, ts, mark, 0);
+	interest_move(st->icpu, cpu, mark, 0);
 	st->icpu = cpu;
 }
 
@@ -858,8 +858,8 @@ static __always_inline void on_wakeup(struct task_struct *p, bool after_waking, 
 		 * leaving it to the store buffer. */
 		target = get_task_cpu(p); /* the tracepoint runs after select_task_rq */
 		here = bpf_get_smp_processor_id();
-		interest_move(st->icpu, target, ts,
-			      target == here ? MARK_CURRENT : MARK_RQ_OF_P, p);
+		interest_move(st->icpu, target,
+			      !ts ? MARK_NONE : target == here ? MARK_CURRENT : MARK_RQ_OF_P, p);
 		if (target != here)
 			tmark = ring_mark(target);
 		have_ev = ev_wakeup(p, here, target, now, after_waking, &seq, ts);
@@ -949,7 +949,7 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 	st->wake_ns = 0;
 	/* A relief window open across this block keeps the CPU interesting
 	 * (an inversion shows there); otherwise the interest goes. */
-	interest_follow(st, cpu, ts, MARK_NONE);
+	interest_follow(st, cpu, MARK_NONE);
 	if (!ts && (prev_state & TASK_DEAD_)) {
 		__u32 tid = BPF_CORE_READ(prev, pid);
 
@@ -958,7 +958,7 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 }
 
 static __always_inline void switch_in(struct rt_task_state *st, __u64 now,
-				      __u16 cpu, __u64 seq, bool ts)
+				      __u16 cpu, __u64 seq)
 {
 	struct rt_slot *s;
 
@@ -979,7 +979,7 @@ static __always_inline void switch_in(struct rt_task_state *st, __u64 now,
 		st->wake_ns = 0;
 	}
 	st->run_state = RT_ST_RUNNING;
-	interest_follow(st, cpu, ts, MARK_NONE);
+	interest_follow(st, cpu, MARK_NONE);
 }
 
 /*
@@ -1048,7 +1048,7 @@ static __always_inline void on_switch(__u64 *ctx, bool ts, bool cap, bool held)
 	if (sp)
 		switch_out(sp, preempt, prev_state, now, ts, prev, cpu, seq, timer);
 	if (sn)
-		switch_in(sn, now, cpu, seq, ts);
+		switch_in(sn, now, cpu, seq);
 	/* next holds a watched CPU now: mark it (keeps the invariant) */
 	else if (held && cpu_interesting(cpu))
 		hold(next, cpu);
@@ -1081,8 +1081,8 @@ static __always_inline void on_migrate(struct task_struct *p, __u32 dest, bool t
 	 * the one to mark.  A push runs on the source and dest's current
 	 * task is out of reach: a switch there before the task runs (it is
 	 * usually next) is not recorded. */
-	interest_follow(st, dest, ts,
-			dest == bpf_get_smp_processor_id() ? MARK_CURRENT : MARK_NONE);
+	interest_follow(st, dest,
+			ts && dest == bpf_get_smp_processor_id() ? MARK_CURRENT : MARK_NONE);
 }
 
 /* Hard and soft IRQs on watched CPUs: what took time from the task. */

@@ -338,8 +338,9 @@ static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool fi
 			(unsigned long long)cnt->commits_lost);
 	if (cnt->holds_failed)
 		fprintf(stderr, "rttrace: warning: %llu times the task holding a watched CPU could "
-			"not be marked (task storage refused); a worst-case trace may miss switches "
-			"on that CPU; RTTRACE_NO_HOLDERS=1 avoids the marks\n",
+			"not be marked (task storage refused, or that task not found by PID); a "
+			"worst-case trace may miss switches on that CPU; RTTRACE_NO_HOLDERS=1 "
+			"avoids the marks\n",
 			(unsigned long long)cnt->holds_failed);
 	if (r.skipped_runs)
 		fprintf(stderr, "rttrace: warning: the kernel skipped %llu runs of rttrace's probes "

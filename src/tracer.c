@@ -316,7 +316,8 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 	/* Capture gated by holder marks where task storage may be created in
 	 * the scheduler (not PREEMPT_RT); RTTRACE_NO_HOLDERS=1 forces the
 	 * interest word (tests); a kernel that refuses the marks' programs
-	 * (no per-CPU `runqueues` in its BTF, ...) gets the interest word. */
+	 * (no bpf_task_from_pid before 6.2, no FAIR_GROUP_SCHED) gets the
+	 * interest word. */
 	t->holders = t->capture && t->feat.tp_btf && t->feat.kernel_btf && !preempt_rt() &&
 		     !getenv("RTTRACE_NO_HOLDERS");
 	for (;;) {
@@ -487,13 +488,13 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 			return 0;
 	}
 	if (err) {
-		/* Let the BPF side attach the state on the task's next event. */
+		/* Let the BPF side attach the state: the adopt_tasks iterator
+		 * (rt_tracer_adopt), or the hash backend's next event. */
 		err = bpf_map_update_elem(t->fd_want, &pt->tid, &idx, BPF_ANY);
 		if (err)
 			return -errno;
 		__atomic_fetch_add(&t->bss->want_count, 1, __ATOMIC_SEQ_CST);
-		t->pidfd_fallbacks++;
-		t->adopt_pending = true;
+		t->adopt_pending = t->feat.tp_btf;
 	}
 	__atomic_fetch_or(&s->flags, RT_SLOT_VALID, __ATOMIC_SEQ_CST);
 	return 0;
@@ -505,9 +506,15 @@ int rt_tracer_adopt(struct rt_tracer *t)
 	ssize_t n = 0;
 	int fd;
 
-	if (!t->adopt_pending || t->fd_adopt < 0)
+	if (!t->adopt_pending)
 		return 0;
 	t->adopt_pending = false;
+	if (t->fd_adopt < 0) {
+		/* a session pinned by an rttrace without the iterator */
+		fprintf(stderr, "rttrace: this session has no task iterator to attach state to "
+			"threads without a pidfd; restart it (rttrace stop; rttrace start)\n");
+		return -1;
+	}
 	fd = bpf_iter_create(t->fd_adopt);
 	if (fd >= 0) {
 		while ((n = read(fd, buf, sizeof(buf))) > 0)
@@ -516,7 +523,7 @@ int rt_tracer_adopt(struct rt_tracer *t)
 	}
 	if (fd < 0 || n < 0) {
 		fprintf(stderr, "rttrace: cannot attach state to threads without a pidfd "
-			"(task iterator: %s); track them with a 6.9+ kernel or by their process (-t)\n",
+			"(task iterator: %s); on a 6.9+ kernel every thread has one\n",
 			strerror(errno));
 		return -1;
 	}

@@ -32,7 +32,6 @@ struct rt_tracer {
 	struct rt_slot *slots; /* mmapped `slots` array */
 	size_t slots_len;
 	const struct rt_opts *opts;
-	int pidfd_fallbacks; /* tasks left for the BPF side to pick up */
 	bool capture;        /* worst-case event capture on */
 	bool holders;        /* capture gated by holder marks (else the interest word) */
 	int ncpus;           /* possible CPUs: one event ring each */

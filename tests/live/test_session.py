@@ -118,6 +118,16 @@ class Session(unittest.TestCase):
         # ~1 s of a 10 ms loop
         self.assertGreater(count(cp.stdout, "response"), 50)
         p.wait()
+        # a session without the iterator (pinned by an older rttrace): one
+        # clear line, not a thread silently left untracked
+        os.unlink("/sys/fs/bpf/rttrace/link_adopt_tasks")
+        p, tids = workload("control_loop", "--period", "10ms", "--duration", "1s")
+        cp = subprocess.run([RTTRACE, "add", str(tids["main"])], capture_output=True, text=True,
+                            timeout=60, env=dict(os.environ, RTTRACE_NO_PIDFD="1"))
+        p.wait()
+        self.assertEqual(cp.returncode, 1, cp.stderr)
+        self.assertIn("no task iterator", cp.stderr)
+        self.assertEqual(len(cp.stderr.strip().splitlines()), 1, cp.stderr)
 
     def test_pid_reuse_is_not_merged(self):
         """A new task that gets a tracked task's TID starts from zero."""
