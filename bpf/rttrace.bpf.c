@@ -240,6 +240,8 @@ attach_state(struct task_struct *t, __u32 tid, __u32 idx, __u8 run_state,
 
 	if (s)
 		init.flags = s->flags & RT_SLOT_IRQ;
+	if (capture)
+		init.flags |= RT_STF_CAPTURE;
 	if (ts) {
 		st = bpf_task_storage_get(&task_state, t, &init,
 					  BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -467,9 +469,10 @@ static __always_inline void interest_move(__u16 from, __u16 to, int mark,
 		interest_add(to, 1, mark, p);
 }
 
-static __always_inline void interest_follow(struct rt_task_state *st, __u16 cpu, int mark)
+static __always_inline void interest_follow(struct rt_task_state *st, __u16 cpu, int mark,
+					    bool cap)
 {
-	if (!capture)
+	if (!cap)
 		return;
 	if (!window_open(st))
 		cpu = RT_NO_CPU;
@@ -498,9 +501,9 @@ static __always_inline void ctx_arrive(struct rt_win_ctx *w, __u16 cpu, __u64 se
 	w->ncpus = n + 1;
 }
 
-static __always_inline void arrive(struct rt_task_state *st, __u16 cpu, __u64 seq)
+static __always_inline void arrive(struct rt_task_state *st, __u16 cpu, __u64 seq, bool cap)
 {
-	if (!capture)
+	if (!cap)
 		return;
 	if (st->resp_ns || st->wake_ns)
 		ctx_arrive(&st->inner, cpu, seq);
@@ -700,7 +703,7 @@ static __always_inline bool in_timer_sleep(struct task_struct *prev, bool ts)
 	long nr;
 	bool compat;
 
-	if (!kernel_btf) {
+	if (!ts && !kernel_btf) { /* (tp_btf needs kernel BTF) */
 		/* No BTF pointers: task_pt_regs() by hand, at the top of the
 		 * task's kernel stack (x86_64 and arm64 put them there). */
 		cur = (struct task_struct *)bpf_get_current_task();
@@ -849,7 +852,7 @@ static __always_inline void on_wakeup(struct task_struct *p, bool after_waking, 
 		return;
 	now = bpf_ktime_get_ns();
 	timer = st->sleep_kind == RT_SLEEP_TIMER && !st->relief_ns;
-	if (capture) {
+	if (st->flags & RT_STF_CAPTURE) {
 		/* Every locked instruction (ring reservation, event publication,
 		 * interest counters) comes before the first store to the task's
 		 * state: its cache line is usually still owned by the CPU the
@@ -917,7 +920,7 @@ static __always_inline bool voluntary(bool preempt, __u32 prev_state)
 static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 				       __u32 prev_state, __u64 now, bool ts,
 				       struct task_struct *prev, __u16 cpu,
-				       __u64 seq, bool timer)
+				       __u64 seq, bool timer, bool cap)
 {
 	struct rt_slot *s;
 
@@ -929,7 +932,7 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 	st->run_state = RT_ST_SLEEPING;
 	st->sleep_kind = timer ? RT_SLEEP_TIMER : RT_SLEEP_OTHER;
 	s = slot_of(st);
-	if (irq_mode == RT_IRQM_SCHED && (st->flags & RT_SLOT_IRQ) && st->resp_ns) {
+	if ((st->flags & RT_SLOT_IRQ) && irq_mode == RT_IRQM_SCHED && st->resp_ns) {
 		/* approximation: the thread's whole activation is the handler */
 		__u32 tid = BPF_CORE_READ(prev, pid);
 		struct rt_irq_state *is = bpf_map_lookup_elem(&irq_threads, &tid);
@@ -949,7 +952,7 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 	st->wake_ns = 0;
 	/* A relief window open across this block keeps the CPU interesting
 	 * (an inversion shows there); otherwise the interest goes. */
-	interest_follow(st, cpu, MARK_NONE);
+	interest_follow(st, cpu, MARK_NONE, cap);
 	if (!ts && (prev_state & TASK_DEAD_)) {
 		__u32 tid = BPF_CORE_READ(prev, pid);
 
@@ -958,12 +961,12 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 }
 
 static __always_inline void switch_in(struct rt_task_state *st, __u64 now,
-				      __u16 cpu, __u64 seq)
+				      __u16 cpu, __u64 seq, bool cap)
 {
 	struct rt_slot *s;
 
-	arrive(st, cpu, seq);
-	if (irq_mode == RT_IRQM_SCHED && (st->flags & RT_SLOT_IRQ) && st->wake_ns) {
+	arrive(st, cpu, seq, cap);
+	if ((st->flags & RT_SLOT_IRQ) && irq_mode == RT_IRQM_SCHED && st->wake_ns) {
 		__u32 idx = st->slot;
 		struct rt_slot *is_slot = bpf_map_lookup_elem(&slots, &idx);
 		__u32 tid = is_slot ? is_slot->tid : 0;
@@ -979,7 +982,7 @@ static __always_inline void switch_in(struct rt_task_state *st, __u64 now,
 		st->wake_ns = 0;
 	}
 	st->run_state = RT_ST_RUNNING;
-	interest_follow(st, cpu, MARK_NONE);
+	interest_follow(st, cpu, MARK_NONE, cap);
 }
 
 /*
@@ -1046,9 +1049,9 @@ static __always_inline void on_switch(__u64 *ctx, bool ts, bool cap, bool held)
 	if (cap)
 		seq = ev_switch(cpu, now, preempt, prev, next, prev_state, timer, ts);
 	if (sp)
-		switch_out(sp, preempt, prev_state, now, ts, prev, cpu, seq, timer);
+		switch_out(sp, preempt, prev_state, now, ts, prev, cpu, seq, timer, cap);
 	if (sn)
-		switch_in(sn, now, cpu, seq);
+		switch_in(sn, now, cpu, seq, cap);
 	/* next holds a watched CPU now: mark it (keeps the invariant) */
 	else if (held && cpu_interesting(cpu))
 		hold(next, cpu);
@@ -1076,13 +1079,14 @@ static __always_inline void on_migrate(struct task_struct *p, __u32 dest, bool t
 		e->pid2 = 0;
 		ev_publish(e, seq);
 	}
-	arrive(st, dest, seq);
+	arrive(st, dest, seq, true);
 	/* A pull (RT pull, CFS balancing) runs on dest: its current task is
 	 * the one to mark.  A push runs on the source and dest's current
 	 * task is out of reach: a switch there before the task runs (it is
 	 * usually next) is not recorded. */
 	interest_follow(st, dest,
-			ts && dest == bpf_get_smp_processor_id() ? MARK_CURRENT : MARK_NONE);
+			ts && dest == bpf_get_smp_processor_id() ? MARK_CURRENT : MARK_NONE,
+			true);
 }
 
 /* Hard and soft IRQs on watched CPUs: what took time from the task. */

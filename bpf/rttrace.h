@@ -226,7 +226,7 @@ struct rt_task_state {
 	__u32 slot;
 	__u8 run_state;
 	__u8 sleep_kind;
-	__u8 flags;      /* RT_SLOT_IRQ for IRQ threads */
+	__u8 flags;      /* RT_SLOT_IRQ for IRQ threads, RT_STF_CAPTURE */
 	__u8 pad;
 	struct rt_win_ctx inner; /* latency and response window */
 	__u16 icpu;      /* CPU holding this task's interest, RT_NO_CPU if none */
@@ -241,6 +241,12 @@ _Static_assert(__builtin_offsetof(struct rt_task_state, outer) == 64,
 	       "what a wakeup writes is one cache line");
 _Static_assert(sizeof(struct rt_task_state) == 96, "rt_task_state size (README)");
 #define RT_NO_CPU 0xffff
+/* rt_task_state.flags: the session captures.  A copy of the load-time
+ * constant, so that a tracked wakeup reads no BPF map page but the task's
+ * own state (the first touch of any map page costs 20-40 ns per event on
+ * the VM bench/RESULTS.md was measured on; sched_switch has the constant
+ * compiled into its copies instead). */
+#define RT_STF_CAPTURE 0x40
 
 /* Per-id SLO overrides (key: TID or TGID), consulted when a slot is made. */
 struct rt_slo_key {

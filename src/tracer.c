@@ -459,11 +459,13 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 		s->m[m].slo_ns = slo_for(t, pt->tid, pt->tgid, m);
 	}
 	init.slot = idx;
+	if (t->capture)
+		init.flags |= RT_STF_CAPTURE;
 	if (!strncmp(pt->comm, "irq/", 4) && t->irq_mode != RT_IRQM_NONE) {
 		struct rt_irq_state is = { .slot = idx };
 
 		s->flags |= RT_SLOT_IRQ;
-		init.flags = RT_SLOT_IRQ;
+		init.flags |= RT_SLOT_IRQ;
 		bpf_map_update_elem(t->fd_irq, &pt->tid, &is, BPF_ANY);
 	}
 	if (t->feat.tp_btf) {
