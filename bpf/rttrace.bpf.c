@@ -52,10 +52,12 @@ __u64 session_start_ns = ~0ULL;
  * programs are detached one by one). */
 __u64 session_end_ns = ~0ULL;
 struct rt_counters counters;
-/* Aligned: unaligned (it sat at .bss+0x30), CPU 0's ring head and interest
- * shared a cache line with want_count, which every untracked event reads,
- * so each event CPU 0 captured cost the other CPUs' untracked events a miss. */
-struct rt_cpu_ring cpu_ring[RT_MAX_CPUS] __attribute__((aligned(64)));
+/* The hash backend's TID filter and the CPUs' interest words, in one
+ * page: an untracked event of raw_switch_cap reads both (see rt_gate).
+ * Page-aligned (and so each ring line 64-byte aligned: unaligned, CPU 0's
+ * ring shared a line with want_count, and each event CPU 0 captured cost
+ * the other CPUs a miss). */
+struct rt_gate gate __attribute__((aligned(4096)));
 struct rt_waker wakers[RT_WAKERS] __attribute__((aligned(64)));
 
 /* Kernel task_struct state bits (stable since 4.14). */
@@ -79,7 +81,7 @@ struct {
 
 /*
  * Capture records every switch on a CPU where a tracked task waits or runs
- * with a window open ("interesting", cpu_ring[].interest).  Reading that
+ * with a window open ("interesting", gate.cpu_ring[].interest).  Reading that
  * word on every untracked switch costs a BPF map page per event (see
  * on_switch), so instead the task holding an interesting CPU carries an
  * element here, and an untracked switch where neither task has any BPF
@@ -167,6 +169,13 @@ struct {
 
 /* ---- state lookup ------------------------------------------------------ */
 
+/* Hash backend: false means the TID has no state and is not in `want`
+ * (see rt_gate.tid_filter); true, that the hash must tell. */
+static __always_inline bool tid_maybe_tracked(__u32 tid)
+{
+	return gate.tid_filter[tid & (RT_TID_FILTER - 1)];
+}
+
 static __always_inline struct rt_task_state *
 state_of(struct task_struct *t, bool ts)
 {
@@ -184,7 +193,7 @@ state_of(struct task_struct *t, bool ts)
 		return bpf_task_storage_get(&task_state, t, 0, 0);
 	}
 	tid = BPF_CORE_READ(t, pid);
-	if (!tid)
+	if (!tid || !tid_maybe_tracked(tid))
 		return 0;
 	return bpf_map_lookup_elem(&task_state_hash, &tid);
 }
@@ -246,6 +255,8 @@ attach_state(struct task_struct *t, __u32 tid, __u32 idx, __u8 run_state,
 		st = bpf_task_storage_get(&task_state, t, &init,
 					  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	} else {
+		/* before the element: the filter may not hide a tracked TID */
+		gate.tid_filter[tid & (RT_TID_FILTER - 1)] = 1;
 		bpf_map_update_elem(&task_state_hash, &tid, &init, BPF_NOEXIST);
 		st = bpf_map_lookup_elem(&task_state_hash, &tid);
 	}
@@ -266,9 +277,8 @@ attach_state(struct task_struct *t, __u32 tid, __u32 idx, __u8 run_state,
  * are preallocated: it picks up on the task's next event.
  */
 static __always_inline struct rt_task_state *
-pick_up(struct task_struct *t, bool ts)
+pick_up(struct task_struct *t, __u32 tid, bool ts)
 {
-	__u32 tid = BPF_CORE_READ(t, pid);
 	__u32 *idxp, idx;
 
 	if (!tid)
@@ -313,10 +323,18 @@ start_tracking(struct task_struct *t, __u32 tid, __u32 tgid, __u32 flags,
 static __always_inline struct rt_task_state *
 lookup_or_pick_up(struct task_struct *t, bool ts)
 {
-	struct rt_task_state *st = state_of(t, ts);
+	struct rt_task_state *st;
+	__u32 tid;
 
-	if (!st && !ts && want_count)
-		st = pick_up(t, ts);
+	if (ts)
+		return state_of(t, ts);
+	/* A wanted TID passes the filter too: a miss needs no want_count. */
+	tid = BPF_CORE_READ(t, pid);
+	if (!tid || !tid_maybe_tracked(tid))
+		return 0;
+	st = bpf_map_lookup_elem(&task_state_hash, &tid);
+	if (!st && want_count)
+		st = pick_up(t, tid, ts);
 	return st;
 }
 
@@ -337,7 +355,7 @@ static __always_inline struct rt_event *ev_reserve(__u32 cpu, __u64 *seqp)
 		return 0;
 	barrier_var(cpu);
 	cpu &= RT_MAX_CPUS - 1; /* keeps the verifier's bound after the casts */
-	seq = __sync_fetch_and_add(&cpu_ring[cpu].head, 1);
+	seq = __sync_fetch_and_add(&gate.cpu_ring[cpu].head, 1);
 	idx = cpu * ring_size + (__u32)(seq & (ring_size - 1));
 	e = bpf_map_lookup_elem(&events, &idx);
 	if (!e)
@@ -359,7 +377,7 @@ static __always_inline bool is_holder(struct task_struct *t, __u32 cpu)
 		return false;
 	barrier_var(cpu);
 	if (!t->pid) /* this CPU's idle task: see hold() */
-		return cpu < RT_MAX_CPUS && cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held;
+		return cpu < RT_MAX_CPUS && gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held;
 	return bpf_task_storage_get(&holders, t, 0, 0) != NULL;
 }
 
@@ -374,12 +392,12 @@ static __always_inline void hold(struct task_struct *t, __u32 cpu)
 	barrier_var(cpu);
 	if (cpu >= RT_MAX_CPUS)
 		return;
-	if (idle && cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held)
+	if (idle && gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held)
 		return;
 	if (!bpf_task_storage_get(&holders, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
 		__sync_fetch_and_add(&counters.holds_failed, 1);
 	else if (idle)
-		cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 1;
+		gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 1;
 }
 
 static __always_inline void unhold(struct task_struct *t, __u32 cpu)
@@ -387,7 +405,7 @@ static __always_inline void unhold(struct task_struct *t, __u32 cpu)
 	barrier_var(cpu);
 	bpf_task_storage_delete(&holders, t);
 	if (t->pid == 0 && cpu < RT_MAX_CPUS)
-		cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 0;
+		gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 0;
 }
 
 extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
@@ -436,7 +454,7 @@ static __always_inline void interest_add(__u32 cpu, int d, int mark,
 	barrier_var(cpu);
 	if (cpu >= RT_MAX_CPUS)
 		return;
-	old = __sync_fetch_and_add(&cpu_ring[cpu & (RT_MAX_CPUS - 1)].interest, d);
+	old = __sync_fetch_and_add(&gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].interest, d);
 	if (mark == MARK_NONE || !use_holders || d <= 0 || old)
 		return;
 	if (mark == MARK_CURRENT)
@@ -448,7 +466,7 @@ static __always_inline void interest_add(__u32 cpu, int d, int mark,
 static __always_inline bool cpu_interesting(__u32 cpu)
 {
 	barrier_var(cpu);
-	return cpu < RT_MAX_CPUS && cpu_ring[cpu & (RT_MAX_CPUS - 1)].interest;
+	return cpu < RT_MAX_CPUS && gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].interest;
 }
 
 static __always_inline bool window_open(struct rt_task_state *st)
@@ -563,7 +581,7 @@ static __always_inline __u64 ring_mark(__u32 cpu)
 	barrier_var(cpu);
 	if (cpu >= RT_MAX_CPUS)
 		return 0;
-	h = *(volatile __u64 *)&cpu_ring[cpu & (RT_MAX_CPUS - 1)].head;
+	h = *(volatile __u64 *)&gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].head;
 	return h > RT_MARK_SLACK ? h - RT_MARK_SLACK : 0;
 }
 
@@ -898,7 +916,7 @@ static __always_inline void on_waking(struct task_struct *p, bool ts)
 		tid = p->pid;
 	} else {
 		tid = BPF_CORE_READ(p, pid);
-		if (!bpf_map_lookup_elem(&task_state_hash, &tid))
+		if (!tid_maybe_tracked(tid) || !bpf_map_lookup_elem(&task_state_hash, &tid))
 			return;
 	}
 	r = &wakers[tid & (RT_WAKERS - 1)];
@@ -1193,7 +1211,7 @@ int adopt_tasks(struct bpf_iter__task *ctx)
 	struct task_struct *t = ctx->task;
 
 	if (t && want_count)
-		pick_up(t, true);
+		pick_up(t, t->pid, true);
 	return 0;
 }
 

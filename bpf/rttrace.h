@@ -173,6 +173,22 @@ struct rt_cpu_ring {
 	__u64 pad[6];
 };
 
+/*
+ * Hash backend (kernels without task storage): byte TID % RT_TID_FILTER is
+ * set before a TID gets a state element or a `want` entry, and never
+ * cleared during a session (bytes are shared), so a zero byte proves the
+ * TID untracked without a hash lookup (jhash plus a map page).  With N
+ * tracked TIDs, a fraction of about N / 2048 of untracked events still
+ * looks in the hash.  The filter shares a page with the CPUs' interest
+ * words (CPUs 0-31), so an untracked switch with capture on touches one
+ * page of BPF map memory instead of two.  Cost: 2 KiB (+2 KiB alignment).
+ */
+#define RT_TID_FILTER 2048
+struct rt_gate {
+	__u8 tid_filter[RT_TID_FILTER];
+	struct rt_cpu_ring cpu_ring[RT_MAX_CPUS];
+};
+
 /* Where a window's events are: per CPU, the low 32 bits of the first
  * sequence number (user space completes them from the ring's head: a
  * window never spans 2^32 events of one CPU).  28 bytes, so that with the

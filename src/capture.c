@@ -123,7 +123,7 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 
 		if (cpu >= (uint32_t)tr->ncpus)
 			continue;
-		head = __atomic_load_n(&tr->skel->bss->cpu_ring[cpu].head, __ATOMIC_ACQUIRE);
+		head = __atomic_load_n(&tr->skel->bss->gate.cpu_ring[cpu].head, __ATOMIC_ACQUIRE);
 		/* the kernel keeps the low 32 bits: the window is behind head */
 		seq0 = head - (uint32_t)((uint32_t)head - w->ctx.seq0[i]);
 		last = cpu == w->end_cpu ? w->end_seq : head - 1;

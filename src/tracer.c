@@ -468,6 +468,9 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 		init.flags |= RT_SLOT_IRQ;
 		bpf_map_update_elem(t->fd_irq, &pt->tid, &is, BPF_ANY);
 	}
+	/* before the hash or `want` entry (see rt_gate) */
+	__atomic_store_n(&t->bss->gate.tid_filter[pt->tid & (RT_TID_FILTER - 1)], 1,
+			 __ATOMIC_SEQ_CST);
 	if (t->feat.tp_btf) {
 		bool no_pidfd = getenv("RTTRACE_NO_PIDFD") != NULL;
 

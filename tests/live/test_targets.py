@@ -9,14 +9,23 @@ from rtlib import MS, rttrace, workload, read_more_tids, wait_run, wait_attached
 
 class Targets(unittest.TestCase):
     def test_tgid_picks_up_thread_created_later(self):
+        self.tgid_picks_up_thread_created_later("tp_btf")
+
+    def test_tgid_picks_up_thread_created_later_raw_tp(self):
+        """The hash backend: the thread born later must pass the TID filter
+        (set by the BPF side at its birth), or it shows no samples."""
+        self.tgid_picks_up_thread_created_later("raw_tp")
+
+    def tgid_picks_up_thread_created_later(self, backend):
         # The worker appears 1.5 s after start, well after rttrace attached.
         p, tids = workload("spawner", "--delay", "1500ms", "--period", "10ms", "--busy", "1ms",
                            "--policy", "fifo", "--prio", "30", "--duration", "4s")
-        run = rttrace("-t", str(tids["main"]), "-d", "10", popen=True)
+        run = rttrace("-t", str(tids["main"]), "-d", "10", "--backend", backend, popen=True)
         read_more_tids(p, tids, "worker", timeout=5)
         p.wait(timeout=10)
         r = wait_run(run)
         self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(r.report["system"]["backend"], backend)
         self.assertIn("worker", tids)
         w = r.task(tids["worker"])
         # ~2.5 s of 10 ms iterations after the worker was born
