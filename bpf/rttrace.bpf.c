@@ -421,17 +421,25 @@ extern void bpf_task_release(struct task_struct *p) __ksym __weak;
  * kernels without FAIR_GROUP_SCHED (no se.cfs_rq) or bpf_task_from_pid
  * (6.2) the load fails and user space loads the interest-word variant.
  */
-static __always_inline void hold_curr_of_rq_of(struct task_struct *p)
+static __always_inline void hold_curr_of_rq_of(struct task_struct *p, __u32 cpu)
 {
 	struct task_struct *c, *tc = 0;
 	struct cfs_rq *cfs_rq = p->se.cfs_rq;
 	struct rq *rq = cfs_rq ? cfs_rq->rq : 0;
-	s32 pid = 0;
+	s32 pid = -1;
 
 	c = rq ? rq->curr : 0;
 	if (c)
 		pid = c->pid;
-	if (pid)
+	if (!pid) {
+		/* an idle CPU woken without the wake list (it shares a cache
+		 * with this one): its idle task is the holder */
+		barrier_var(cpu);
+		if (cpu < RT_MAX_CPUS)
+			gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 1;
+		return;
+	}
+	if (pid > 0)
 		tc = bpf_task_from_pid(pid);
 	if (!tc) {
 		__sync_fetch_and_add(&counters.holds_failed, 1);
@@ -460,7 +468,7 @@ static __always_inline void interest_add(__u32 cpu, int d, int mark,
 	if (mark == MARK_CURRENT)
 		hold(bpf_get_current_task_btf(), cpu);
 	else if (p) /* lets clang drop this where p is a NULL constant */
-		hold_curr_of_rq_of(p);
+		hold_curr_of_rq_of(p, cpu);
 }
 
 static __always_inline bool cpu_interesting(__u32 cpu)
