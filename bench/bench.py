@@ -646,8 +646,12 @@ def report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign, e
           "untracked task takes in rttrace. `pt_sw_ktime` is one `bpf_ktime_get_ns()` "
           "(clocksource: %s). Programs run together share the TLB entries of pages "
           "an earlier one touched in the same event, so map loads look cheap there; "
-          "(0c) prices one `.bss` load alone: its excess over the floor is what the "
-          "first touch of a BPF map page costs per event on this VM." %
+          "(0c) prices one `.bss` load alone. A program alone also pays for what a "
+          "wakeup program beside it would have warmed (the floor's pair shares it): "
+          "(0d) is the empty switch program alone, so (0c) − (0d) is what the first "
+          "touch of a BPF map page costs per event on this VM. (0e) loads, alone, "
+          "the two `task_struct` fields an untracked rttrace switch reads: its excess "
+          "over (0d) is what those reads cost." %
           open("/sys/devices/system/clocksource/clocksource0/"
                "current_clocksource").read().strip())
     if not have_capture:
@@ -872,6 +876,11 @@ def main():
         Config("parts", "(0b) building blocks", "parts"),
         # alone: run beside others it would share their TLB entries
         Config("parts_bss", "(0c) one .bss load, alone", "parts", ["pt_sw_bss"]),
+        # the same empty program as (0), alone: with no wakeup program
+        # beside it, nothing has warmed the TLB entries BPF dispatch needs
+        Config("parts_alone", "(0d) empty switch program, alone", "parts", ["pt_sw_empty"]),
+        # what an untracked rttrace switch reads: prev/next->bpf_storage
+        Config("parts_lines", "(0e) two bpf_storage loads, alone", "parts", ["pt_sw_nullchk"]),
         Config("runqlat", "(1) runqlat", "runqlat"),
         # (a) as a user runs it: capture on (the default); nothing to record
         # while the one tracked task sleeps
