@@ -124,7 +124,10 @@ def event_of(name):
             break
     if n.startswith("wakeup_n"):
         return "wakeup_new"
-    for suf in ("_cap", "_hold"):  # rttrace's sched_switch copies with capture
+    # rttrace's sched_switch copies with capture, and the gate that
+    # tail-calls them (the copy's own counters stay at 0: a tail call is
+    # accounted to the program that made it)
+    for suf in ("_cap", "_hold", "_gate"):
         if n.endswith(suf):
             n = n[:-len(suf)]
     return n

@@ -23,6 +23,7 @@ struct rt_report {
 	const struct rt_capture *capture; /* worst-case traces, NULL if off */
 	int irq_mode;              /* enum rt_irq_mode */
 	bool capture_holders;      /* capture gated by holder marks (else interest word) */
+	bool switch_gate;          /* sched_switch entered through tp_switch_gate */
 };
 
 /* The metrics reported for a task: the IRQ ones only for IRQ threads. */

@@ -130,6 +130,8 @@ int rt_report_json(const char *path, const struct rt_report *r)
 	/* how capture finds the untracked switches it records (README: Design) */
 	json_object_object_add(sys, "capture_gate", !r->capture ? NULL :
 			       json_object_new_string(r->capture_holders ? "holders" : "interest"));
+	/* untracked switches exit in a small program that tail-calls the rest */
+	json_object_object_add(sys, "switch_gate", json_object_new_boolean(r->switch_gate));
 	json_object_object_add(sys, "irq_mode", r->irq_mode ?
 			       json_object_new_string(rt_irq_mode_name(r->irq_mode)) : NULL);
 	json_object_object_add(root, "system", sys);

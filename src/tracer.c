@@ -141,7 +141,7 @@ static void set_autoload(struct bpf_program **p, size_t n, bool on)
  * the capture's (migrations, softirqs), the hard-IRQ hooks when capturing
  * or timing IRQ threads, and one way of seeing threaded handlers. */
 static void choose_programs(struct rttrace_bpf *skel, bool tp_btf, bool capture, bool holders,
-			    int irq_mode)
+			    bool gate, int irq_mode)
 {
 	struct bpf_program *tp_core[] = { skel->progs.tp_wakeup, skel->progs.tp_wakeup_new,
 					  skel->progs.tp_fork, skel->progs.tp_exit };
@@ -169,6 +169,10 @@ static void choose_programs(struct rttrace_bpf *skel, bool tp_btf, bool capture,
 	bpf_program__set_autoload(skel->progs.tp_switch, tp_btf && !capture);
 	bpf_program__set_autoload(skel->progs.tp_switch_cap, tp_btf && capture && !holders);
 	bpf_program__set_autoload(skel->progs.tp_switch_hold, tp_btf && capture && holders);
+	/* with the gate, the copy in use is only tail-called (switch_gate) */
+	bpf_program__set_autoload(skel->progs.tp_switch_gate, gate);
+	bpf_program__set_autoattach(skel->progs.tp_switch, !gate);
+	bpf_program__set_autoattach(skel->progs.tp_switch_hold, !gate);
 	bpf_program__set_autoload(skel->progs.raw_switch, !tp_btf && !capture);
 	bpf_program__set_autoload(skel->progs.raw_switch_cap, !tp_btf && capture);
 	bpf_program__set_autoload(skel->progs.adopt_tasks, tp_btf);
@@ -225,6 +229,25 @@ static bool preempt_rt(void)
 	return !strcmp(si.preempt_model, "PREEMPT_RT");
 }
 
+/* tp_switch_gate can front the copies whose untracked exit reads no map. */
+static bool gate_applies(const struct rt_tracer *t)
+{
+	return t->gate && t->feat.tp_btf && (!t->capture || t->holders);
+}
+
+/* Put the sched_switch copy in use behind tp_switch_gate (before the gate
+ * is attached: an empty slot would drop every tracked switch). */
+static int switch_gate(struct rttrace_bpf *skel, bool capture)
+{
+	struct bpf_program *body = capture ? skel->progs.tp_switch_hold : skel->progs.tp_switch;
+	int fd = bpf_program__fd(body);
+	__u32 k = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.switch_body), &k, &fd, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 /* Open, size and load the skeleton for one IRQ mode; 0 or -errno. */
 static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_slots,
 		    int irq_mode)
@@ -248,7 +271,7 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 	skel->rodata->capture = t->capture;
 	skel->rodata->ring_size = t->ring_size;
 	skel->rodata->use_holders = t->holders;
-	choose_programs(skel, t->feat.tp_btf, t->capture, t->holders, irq_mode);
+	choose_programs(skel, t->feat.tp_btf, t->capture, t->holders, gate_applies(t), irq_mode);
 	bpf_map__set_max_entries(skel->maps.events,
 				 t->capture ? (uint32_t)t->ncpus * t->ring_size : 1);
 	if (!t->capture)
@@ -263,6 +286,8 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 		bpf_map__set_max_entries(skel->maps.task_state_hash, max_slots);
 	}
 	err = rttrace_bpf__load(skel);
+	if (!err && gate_applies(t))
+		err = switch_gate(skel, t->capture);
 	if (!err)
 		err = rttrace_bpf__attach(skel);
 	if (err) {
@@ -320,10 +345,14 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 	 * interest word. */
 	t->holders = t->capture && t->feat.tp_btf && t->feat.kernel_btf && !preempt_rt() &&
 		     !getenv("RTTRACE_NO_HOLDERS");
+	/* The untracked-switch gate (tp_switch_gate) is a tail call; a kernel
+	 * that refuses it gets the copy attached directly.
+	 * RTTRACE_NO_SWITCH_GATE=1 forces that (tests). */
+	t->gate = !getenv("RTTRACE_NO_SWITCH_GATE");
 	for (;;) {
 		for (k = 0; k < nmodes; k++) {
 			/* a failed probe is expected: keep libbpf quiet unless -v */
-			probing = modes[k] != RT_IRQM_NONE || t->holders;
+			probing = modes[k] != RT_IRQM_NONE || t->holders || gate_applies(t);
 			err = try_load(t, o, max_slots, modes[k]);
 			probing = false;
 			if (!err) {
@@ -334,8 +363,16 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 				fprintf(stderr, "rttrace: IRQ mode %s not available here: %s\n",
 					rt_irq_mode_name(modes[k]), load_error(err));
 		}
-		if (!err || !t->holders)
+		if (!err || (!t->holders && !gate_applies(t)))
 			break;
+		if (gate_applies(t)) {
+			if (o->verbose)
+				fprintf(stderr, "rttrace: the sched_switch gate (a tail call) is not "
+					"available here: %s; attaching the program itself\n",
+					load_error(err));
+			t->gate = false;
+			continue;
+		}
 		if (o->verbose)
 			fprintf(stderr, "rttrace: capture with holder marks not available here: %s; "
 				"using the per-CPU interest word\n", load_error(err));
@@ -350,6 +387,7 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 				strerror(-err));
 		return RT_EXIT_RUNTIME;
 	}
+	t->gate = gate_applies(t); /* from here on: in use */
 	t->bss = t->skel->bss;
 	t->data = t->skel->data;
 	if (t->skel->links.adopt_tasks)
