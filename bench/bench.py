@@ -700,11 +700,14 @@ def report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign, e
                 rows.append([c.label, name, spread(v),
                              "%.2f×" % (med(v) / med(fl)) if fl else "-"])
         w(table(rows, ["config", "pipe threads on", "switch ns/event", "vs floor, same placement"]))
-        w("\nAn untracked switch reads one line of each task (the `task_struct` line "
-          "holding `bpf_storage`) and nothing else; the floor reads neither. Runs of the "
-          "same code land near the floor or ~30 ns above it (see the spreads), with the "
-          "pipe on one CPU or free: most likely the cache state of those two lines, which "
-          "the benchmark does not control.\n")
+        w("\nAn untracked switch runs `tp_switch_gate` (12 instructions), which reads "
+          "one line of each task (the `task_struct` line holding `bpf_storage`) and "
+          "nothing else; the floor reads neither, and (0e) shows those two loads cost "
+          "nothing measurable in a program alone. Before the gate, the untracked exit ran "
+          "inside the 5 KiB program, and full runs of identical code landed near the "
+          "floor or ~30 ns above it, pinned or not (1.26×, 1.59×, 1.31× in three runs); "
+          "a large program pays for its size and frame on every run (see issue 7's "
+          "closing notes). Whatever spread remains shows in the ranges above.\n")
 
     w("## 3. Scale\n")
     rows = []
