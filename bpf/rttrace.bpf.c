@@ -1239,12 +1239,14 @@ RT_SWITCH(raw_switch, "raw_tp/sched_switch", false, false, false)
 RT_SWITCH(raw_switch_cap, "raw_tp/sched_switch", false, true, false)
 
 /*
- * The untracked exit of tp_switch and tp_switch_hold in a program of its
- * own, which tail-calls the copy in use (switch_body[0]) only when prev or
- * next carries BPF storage.  A large program pays, on every run, for its
- * size and its frame (callee-saved registers, stack; the exit block sits
- * 5 KiB past the entry): measured ~10-20 ns per untracked switch.  User
- * space falls back to attaching the copy itself if this cannot be set up.
+ * The untracked exit of sched_switch in a program of its own, which
+ * tail-calls the copy in use (switch_body[0], raw_switch_body[0]) only when
+ * prev or next may be tracked or a holder, or (interest-word copies) the
+ * CPU is watched.  A large program pays, on every run, for its size and
+ * its frame (callee-saved registers, stack; the exit block sits 5 KiB past
+ * the entry): measured ~10-20 ns per untracked switch.  User space falls
+ * back to attaching the copy itself if this cannot be set up.  A program
+ * array takes one program type: one per backend.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -1253,6 +1255,14 @@ struct {
 	__type(value, __u32);
 } switch_body SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} raw_switch_body SEC(".maps");
+
+/* (each slot is set before its gate is attached) */
 SEC("tp_btf/sched_switch")
 int tp_switch_gate(__u64 *ctx)
 {
@@ -1260,8 +1270,47 @@ int tp_switch_gate(__u64 *ctx)
 
 	if (!prev->bpf_storage && !next->bpf_storage)
 		return 0;
-	/* (the slot is set before this program is attached) */
 	bpf_tail_call(ctx, &switch_body, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int tp_switch_gate_cap(__u64 *ctx)
+{
+	struct task_struct *prev = (void *)ctx[1], *next = (void *)ctx[2];
+
+	if (!prev->bpf_storage && !next->bpf_storage &&
+	    !cpu_interesting(bpf_get_smp_processor_id()))
+		return 0;
+	bpf_tail_call(ctx, &switch_body, 0);
+	return 0;
+}
+
+/* (the idle task, TID 0, passes only if a tracked TID is a multiple of
+ * RT_TID_FILTER: it then costs a tail call) */
+static __always_inline bool raw_maybe_tracked(__u64 *ctx)
+{
+	struct task_struct *prev = (void *)ctx[1], *next = (void *)ctx[2];
+
+	return tid_maybe_tracked(BPF_CORE_READ(prev, pid)) ||
+	       tid_maybe_tracked(BPF_CORE_READ(next, pid));
+}
+
+SEC("raw_tp/sched_switch")
+int raw_switch_gate(__u64 *ctx)
+{
+	if (!raw_maybe_tracked(ctx))
+		return 0;
+	bpf_tail_call(ctx, &raw_switch_body, 0);
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int raw_switch_gate_cap(__u64 *ctx)
+{
+	if (!raw_maybe_tracked(ctx) && !cpu_interesting(bpf_get_smp_processor_id()))
+		return 0;
+	bpf_tail_call(ctx, &raw_switch_body, 0);
 	return 0;
 }
 

@@ -48,7 +48,7 @@ struct pinned_map {
 
 #define M(field) static struct bpf_map *get_##field(struct rttrace_bpf *s) { return s->maps.field; }
 M(slots) M(task_state) M(task_state_hash) M(want) M(irq_threads) M(track_tgid) M(slo_by_id)
-M(bss) M(data) M(rodata) M(switch_body)
+M(bss) M(data) M(rodata) M(switch_body) M(raw_switch_body)
 #undef M
 
 static const struct pinned_map pins[] = {
@@ -58,7 +58,7 @@ static const struct pinned_map pins[] = {
 	{ "slo_by_id", get_slo_by_id }, { "bss", get_bss }, { "data", get_data },
 	{ "rodata", get_rodata },
 	/* a program array loses its entries when no file refers to it */
-	{ "switch_body", get_switch_body },
+	{ "switch_body", get_switch_body }, { "raw_switch_body", get_raw_switch_body },
 };
 
 static int usage_error(const char *msg)

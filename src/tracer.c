@@ -170,9 +170,15 @@ static void choose_programs(struct rttrace_bpf *skel, bool tp_btf, bool capture,
 	bpf_program__set_autoload(skel->progs.tp_switch_cap, tp_btf && capture && !holders);
 	bpf_program__set_autoload(skel->progs.tp_switch_hold, tp_btf && capture && holders);
 	/* with the gate, the copy in use is only tail-called (switch_gate) */
-	bpf_program__set_autoload(skel->progs.tp_switch_gate, gate);
+	bpf_program__set_autoload(skel->progs.tp_switch_gate, gate && tp_btf && (!capture || holders));
+	bpf_program__set_autoload(skel->progs.tp_switch_gate_cap, gate && tp_btf && capture && !holders);
+	bpf_program__set_autoload(skel->progs.raw_switch_gate, gate && !tp_btf && !capture);
+	bpf_program__set_autoload(skel->progs.raw_switch_gate_cap, gate && !tp_btf && capture);
 	bpf_program__set_autoattach(skel->progs.tp_switch, !gate);
+	bpf_program__set_autoattach(skel->progs.tp_switch_cap, !gate);
 	bpf_program__set_autoattach(skel->progs.tp_switch_hold, !gate);
+	bpf_program__set_autoattach(skel->progs.raw_switch, !gate);
+	bpf_program__set_autoattach(skel->progs.raw_switch_cap, !gate);
 	bpf_program__set_autoload(skel->progs.raw_switch, !tp_btf && !capture);
 	bpf_program__set_autoload(skel->progs.raw_switch_cap, !tp_btf && capture);
 	bpf_program__set_autoload(skel->progs.adopt_tasks, tp_btf);
@@ -229,21 +235,22 @@ static bool preempt_rt(void)
 	return !strcmp(si.preempt_model, "PREEMPT_RT");
 }
 
-/* tp_switch_gate can front the copies whose untracked exit reads no map. */
-static bool gate_applies(const struct rt_tracer *t)
+/* Put the sched_switch copy in use behind its gate (before the gate is
+ * attached: an empty slot would drop every tracked switch). */
+static int switch_gate(const struct rt_tracer *t, struct rttrace_bpf *skel)
 {
-	return t->gate && t->feat.tp_btf && (!t->capture || t->holders);
-}
-
-/* Put the sched_switch copy in use behind tp_switch_gate (before the gate
- * is attached: an empty slot would drop every tracked switch). */
-static int switch_gate(struct rttrace_bpf *skel, bool capture)
-{
-	struct bpf_program *body = capture ? skel->progs.tp_switch_hold : skel->progs.tp_switch;
-	int fd = bpf_program__fd(body);
+	struct bpf_program *body;
+	struct bpf_map *slot = t->feat.tp_btf ? skel->maps.switch_body : skel->maps.raw_switch_body;
 	__u32 k = 0;
+	int fd;
 
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.switch_body), &k, &fd, BPF_ANY))
+	if (t->feat.tp_btf)
+		body = !t->capture ? skel->progs.tp_switch :
+		       t->holders ? skel->progs.tp_switch_hold : skel->progs.tp_switch_cap;
+	else
+		body = t->capture ? skel->progs.raw_switch_cap : skel->progs.raw_switch;
+	fd = bpf_program__fd(body);
+	if (bpf_map_update_elem(bpf_map__fd(slot), &k, &fd, BPF_ANY))
 		return -errno;
 	return 0;
 }
@@ -271,7 +278,7 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 	skel->rodata->capture = t->capture;
 	skel->rodata->ring_size = t->ring_size;
 	skel->rodata->use_holders = t->holders;
-	choose_programs(skel, t->feat.tp_btf, t->capture, t->holders, gate_applies(t), irq_mode);
+	choose_programs(skel, t->feat.tp_btf, t->capture, t->holders, t->gate, irq_mode);
 	bpf_map__set_max_entries(skel->maps.events,
 				 t->capture ? (uint32_t)t->ncpus * t->ring_size : 1);
 	if (!t->capture)
@@ -286,8 +293,8 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 		bpf_map__set_max_entries(skel->maps.task_state_hash, max_slots);
 	}
 	err = rttrace_bpf__load(skel);
-	if (!err && gate_applies(t))
-		err = switch_gate(skel, t->capture);
+	if (!err && t->gate)
+		err = switch_gate(t, skel);
 	if (!err)
 		err = rttrace_bpf__attach(skel);
 	if (err) {
@@ -352,7 +359,7 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 	for (;;) {
 		for (k = 0; k < nmodes; k++) {
 			/* a failed probe is expected: keep libbpf quiet unless -v */
-			probing = modes[k] != RT_IRQM_NONE || t->holders || gate_applies(t);
+			probing = modes[k] != RT_IRQM_NONE || t->holders || t->gate;
 			err = try_load(t, o, max_slots, modes[k]);
 			probing = false;
 			if (!err) {
@@ -363,9 +370,9 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 				fprintf(stderr, "rttrace: IRQ mode %s not available here: %s\n",
 					rt_irq_mode_name(modes[k]), load_error(err));
 		}
-		if (!err || (!t->holders && !gate_applies(t)))
+		if (!err || (!t->holders && !t->gate))
 			break;
-		if (gate_applies(t)) {
+		if (t->gate) {
 			if (o->verbose)
 				fprintf(stderr, "rttrace: the sched_switch gate (a tail call) is not "
 					"available here: %s; attaching the program itself\n",
@@ -387,7 +394,6 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 				strerror(-err));
 		return RT_EXIT_RUNTIME;
 	}
-	t->gate = gate_applies(t); /* from here on: in use */
 	t->bss = t->skel->bss;
 	t->data = t->skel->data;
 	if (t->skel->links.adopt_tasks)
