@@ -1262,57 +1262,38 @@ struct {
 	__type(value, __u32);
 } raw_switch_body SEC(".maps");
 
-/* (each slot is set before its gate is attached) */
-SEC("tp_btf/sched_switch")
-int tp_switch_gate(__u64 *ctx)
+/* Could this switch concern rttrace: prev or next tracked or a holder
+ * (task storage) or maybe tracked (the hash backend's TID filter; the idle
+ * task, TID 0, passes only if a tracked TID is a multiple of
+ * RT_TID_FILTER), or, for the interest-word copies, a watched CPU? */
+static __always_inline bool switch_may_matter(__u64 *ctx, bool ts, bool interest)
 {
 	struct task_struct *prev = (void *)ctx[1], *next = (void *)ctx[2];
 
-	if (!prev->bpf_storage && !next->bpf_storage)
-		return 0;
-	bpf_tail_call(ctx, &switch_body, 0);
-	return 0;
+	if (ts ? prev->bpf_storage || next->bpf_storage :
+		 tid_maybe_tracked(BPF_CORE_READ(prev, pid)) ||
+		 tid_maybe_tracked(BPF_CORE_READ(next, pid)))
+		return true;
+	return interest && cpu_interesting(bpf_get_smp_processor_id());
 }
 
-SEC("tp_btf/sched_switch")
-int tp_switch_gate_cap(__u64 *ctx)
-{
-	struct task_struct *prev = (void *)ctx[1], *next = (void *)ctx[2];
+/* The slot is set before the gate is attached, and the program array
+ * keeps it while a file refers to it (rttrace's, or a session's pin: user
+ * space checks the pin, see session_gate_lost): nothing to do here if the
+ * tail call fails. */
+#define RT_GATE(name, sec, ts, interest, body)				\
+	SEC(sec)							\
+	int name(__u64 *ctx)						\
+	{								\
+		if (switch_may_matter(ctx, ts, interest))		\
+			bpf_tail_call(ctx, &body, 0);			\
+		return 0;						\
+	}
 
-	if (!prev->bpf_storage && !next->bpf_storage &&
-	    !cpu_interesting(bpf_get_smp_processor_id()))
-		return 0;
-	bpf_tail_call(ctx, &switch_body, 0);
-	return 0;
-}
-
-/* (the idle task, TID 0, passes only if a tracked TID is a multiple of
- * RT_TID_FILTER: it then costs a tail call) */
-static __always_inline bool raw_maybe_tracked(__u64 *ctx)
-{
-	struct task_struct *prev = (void *)ctx[1], *next = (void *)ctx[2];
-
-	return tid_maybe_tracked(BPF_CORE_READ(prev, pid)) ||
-	       tid_maybe_tracked(BPF_CORE_READ(next, pid));
-}
-
-SEC("raw_tp/sched_switch")
-int raw_switch_gate(__u64 *ctx)
-{
-	if (!raw_maybe_tracked(ctx))
-		return 0;
-	bpf_tail_call(ctx, &raw_switch_body, 0);
-	return 0;
-}
-
-SEC("raw_tp/sched_switch")
-int raw_switch_gate_cap(__u64 *ctx)
-{
-	if (!raw_maybe_tracked(ctx) && !cpu_interesting(bpf_get_smp_processor_id()))
-		return 0;
-	bpf_tail_call(ctx, &raw_switch_body, 0);
-	return 0;
-}
+RT_GATE(tp_switch_gate, "tp_btf/sched_switch", true, false, switch_body)
+RT_GATE(tp_switch_gate_cap, "tp_btf/sched_switch", true, true, switch_body)
+RT_GATE(raw_switch_gate, "raw_tp/sched_switch", false, false, raw_switch_body)
+RT_GATE(raw_switch_gate_cap, "raw_tp/sched_switch", false, true, raw_switch_body)
 
 /* ---- threaded IRQ handler: one of these pairs is loaded ----------------- */
 /* irq_thread() calls handler_fn = irq_thread_fn (request_threaded_irq) or

@@ -168,12 +168,34 @@ static int parse_tid(const char *s, uint32_t *tid)
 	return 0;
 }
 
+/* A gate's program array loses its entries when its last reference goes:
+ * for a session, its pin.  Gate attached, pin gone: every switch is lost. */
+static const char *session_gate_lost(void)
+{
+	if (access(PIN_DIR "/link_tp_switch_gate", F_OK) == 0 &&
+	    access(PIN_DIR "/switch_body", F_OK) != 0)
+		return PIN_DIR "/switch_body";
+	if (access(PIN_DIR "/link_raw_switch_gate", F_OK) == 0 &&
+	    access(PIN_DIR "/raw_switch_body", F_OK) != 0)
+		return PIN_DIR "/raw_switch_body";
+	return NULL; /* (a session never captures: no *_gate_cap) */
+}
+
+static int gate_lost_error(const char *pin)
+{
+	fprintf(stderr, "rttrace: the session's sched_switch program slot (%s) was removed: "
+		"context switches are no longer seen since then; restart the session "
+		"(rttrace stop; rttrace start)\n", pin);
+	return RT_EXIT_RUNTIME;
+}
+
 /* Report the given slots (all valid ones when only < 0). */
 static int session_report(struct rt_tracer *t, int only, const char *json_path, bool quiet)
 {
 	struct rt_report r = { 0 };
 	struct rt_opts o = { 0 };
 	uint32_t i, n = __atomic_load_n(&t->bss->next_slot, __ATOMIC_SEQ_CST);
+	const char *lost;
 	int rc = 0;
 
 	if (n > t->max_slots)
@@ -199,6 +221,8 @@ static int session_report(struct rt_tracer *t, int only, const char *json_path, 
 		rt_report_text(stdout, &r);
 	if (json_path && rt_report_json(json_path, &r))
 		rc = RT_EXIT_RUNTIME;
+	if ((lost = session_gate_lost()))
+		rc = gate_lost_error(lost); /* after the report: what was measured stays */
 	free(r.tasks);
 	free(r.slot_idx);
 	return rc;
@@ -326,6 +350,8 @@ int rt_cmd_add(int argc, char **argv)
 	rc = attach_session(&t, &o);
 	if (rc)
 		return rc;
+	if (session_gate_lost())
+		return gate_lost_error(session_gate_lost());
 	if (rt_proc_task(tid, &pt)) {
 		fprintf(stderr, "rttrace: no such thread: TID %u\n", tid);
 		return RT_EXIT_USAGE;

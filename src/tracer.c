@@ -137,6 +137,26 @@ static void set_autoload(struct bpf_program **p, size_t n, bool on)
 
 #define AUTOLOAD(arr, on) set_autoload(arr, sizeof(arr) / sizeof(arr[0]), on)
 
+/* The sched_switch copy for a configuration (see on_switch): with and
+ * without capture compiled in, capture gated by holder marks or by the
+ * interest word; and the gate program in front of it. */
+static struct bpf_program *switch_copy(struct rttrace_bpf *skel, bool tp_btf, bool capture,
+				       bool holders)
+{
+	if (!tp_btf)
+		return capture ? skel->progs.raw_switch_cap : skel->progs.raw_switch;
+	return !capture ? skel->progs.tp_switch :
+	       holders ? skel->progs.tp_switch_hold : skel->progs.tp_switch_cap;
+}
+
+static struct bpf_program *switch_gate_of(struct rttrace_bpf *skel, bool tp_btf, bool capture,
+					  bool holders)
+{
+	if (!tp_btf)
+		return capture ? skel->progs.raw_switch_gate_cap : skel->progs.raw_switch_gate;
+	return capture && !holders ? skel->progs.tp_switch_gate_cap : skel->progs.tp_switch_gate;
+}
+
 /* Load only what this session needs: the metric programs of one backend,
  * the capture's (migrations, softirqs), the hard-IRQ hooks when capturing
  * or timing IRQ threads, and one way of seeing threaded handlers. */
@@ -161,26 +181,21 @@ static void choose_programs(struct rttrace_bpf *skel, bool tp_btf, bool capture,
 					 skel->progs.kretprobe_irq_forced_thread_fn };
 	struct bpf_program *tpatch[] = { skel->progs.raw_irq_threaded_entry,
 					 skel->progs.raw_irq_threaded_exit };
+	struct bpf_program *switches[] = { skel->progs.tp_switch, skel->progs.tp_switch_cap,
+					   skel->progs.tp_switch_hold, skel->progs.raw_switch,
+					   skel->progs.raw_switch_cap, skel->progs.tp_switch_gate,
+					   skel->progs.tp_switch_gate_cap, skel->progs.raw_switch_gate,
+					   skel->progs.raw_switch_gate_cap };
+	struct bpf_program *copy = switch_copy(skel, tp_btf, capture, holders);
 	bool hard = capture || irq_mode != RT_IRQM_NONE;
 
 	AUTOLOAD(tp_core, tp_btf);
-	/* sched_switch exists with and without capture compiled in, and
-	 * capture gated by holder marks or by the interest word: see on_switch */
-	bpf_program__set_autoload(skel->progs.tp_switch, tp_btf && !capture);
-	bpf_program__set_autoload(skel->progs.tp_switch_cap, tp_btf && capture && !holders);
-	bpf_program__set_autoload(skel->progs.tp_switch_hold, tp_btf && capture && holders);
-	/* with the gate, the copy in use is only tail-called (switch_gate) */
-	bpf_program__set_autoload(skel->progs.tp_switch_gate, gate && tp_btf && (!capture || holders));
-	bpf_program__set_autoload(skel->progs.tp_switch_gate_cap, gate && tp_btf && capture && !holders);
-	bpf_program__set_autoload(skel->progs.raw_switch_gate, gate && !tp_btf && !capture);
-	bpf_program__set_autoload(skel->progs.raw_switch_gate_cap, gate && !tp_btf && capture);
-	bpf_program__set_autoattach(skel->progs.tp_switch, !gate);
-	bpf_program__set_autoattach(skel->progs.tp_switch_cap, !gate);
-	bpf_program__set_autoattach(skel->progs.tp_switch_hold, !gate);
-	bpf_program__set_autoattach(skel->progs.raw_switch, !gate);
-	bpf_program__set_autoattach(skel->progs.raw_switch_cap, !gate);
-	bpf_program__set_autoload(skel->progs.raw_switch, !tp_btf && !capture);
-	bpf_program__set_autoload(skel->progs.raw_switch_cap, !tp_btf && capture);
+	/* one sched_switch copy; behind a gate, it is only tail-called */
+	AUTOLOAD(switches, false);
+	bpf_program__set_autoload(copy, true);
+	bpf_program__set_autoattach(copy, !gate);
+	if (gate)
+		bpf_program__set_autoload(switch_gate_of(skel, tp_btf, capture, holders), true);
 	bpf_program__set_autoload(skel->progs.adopt_tasks, tp_btf);
 	AUTOLOAD(raw_core, !tp_btf);
 	AUTOLOAD(tp_cap, tp_btf && capture);
@@ -239,17 +254,10 @@ static bool preempt_rt(void)
  * attached: an empty slot would drop every tracked switch). */
 static int switch_gate(const struct rt_tracer *t, struct rttrace_bpf *skel)
 {
-	struct bpf_program *body;
 	struct bpf_map *slot = t->feat.tp_btf ? skel->maps.switch_body : skel->maps.raw_switch_body;
+	int fd = bpf_program__fd(switch_copy(skel, t->feat.tp_btf, t->capture, t->holders));
 	__u32 k = 0;
-	int fd;
 
-	if (t->feat.tp_btf)
-		body = !t->capture ? skel->progs.tp_switch :
-		       t->holders ? skel->progs.tp_switch_hold : skel->progs.tp_switch_cap;
-	else
-		body = t->capture ? skel->progs.raw_switch_cap : skel->progs.raw_switch;
-	fd = bpf_program__fd(body);
 	if (bpf_map_update_elem(bpf_map__fd(slot), &k, &fd, BPF_ANY))
 		return -errno;
 	return 0;
@@ -306,7 +314,8 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 
 int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_slots)
 {
-	int modes[4], nmodes = 0, err = 0, i, k;
+	int modes[4], nmodes = 0, err = 0, i, k, a;
+	bool want_gate, want_holders;
 
 	memset(t, 0, sizeof(*t));
 	t->opts = o;
@@ -352,11 +361,18 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 	 * interest word. */
 	t->holders = t->capture && t->feat.tp_btf && t->feat.kernel_btf && !preempt_rt() &&
 		     !getenv("RTTRACE_NO_HOLDERS");
-	/* The untracked-switch gate (tp_switch_gate) is a tail call; a kernel
-	 * that refuses it gets the copy attached directly.
+	/* sched_switch behind a gate program is a tail call; a kernel that
+	 * refuses it gets the copy attached directly.
 	 * RTTRACE_NO_SWITCH_GATE=1 forces that (tests). */
-	t->gate = !getenv("RTTRACE_NO_SWITCH_GATE");
-	for (;;) {
+	want_gate = !getenv("RTTRACE_NO_SWITCH_GATE");
+	want_holders = t->holders;
+	/* Fallbacks, likeliest first: without holder marks (refused before
+	 * 6.2), then without the gate, then without both. */
+	for (a = 0; a < 4; a++) {
+		if (((a & 1) && !want_holders) || ((a & 2) && !want_gate))
+			continue; /* the same as an earlier attempt */
+		t->holders = want_holders && !(a & 1);
+		t->gate = want_gate && !(a & 2);
 		for (k = 0; k < nmodes; k++) {
 			/* a failed probe is expected: keep libbpf quiet unless -v */
 			probing = modes[k] != RT_IRQM_NONE || t->holders || t->gate;
@@ -370,20 +386,12 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 				fprintf(stderr, "rttrace: IRQ mode %s not available here: %s\n",
 					rt_irq_mode_name(modes[k]), load_error(err));
 		}
-		if (!err || (!t->holders && !t->gate))
+		if (!err)
 			break;
-		if (t->gate) {
-			if (o->verbose)
-				fprintf(stderr, "rttrace: the sched_switch gate (a tail call) is not "
-					"available here: %s; attaching the program itself\n",
-					load_error(err));
-			t->gate = false;
-			continue;
-		}
-		if (o->verbose)
-			fprintf(stderr, "rttrace: capture with holder marks not available here: %s; "
-				"using the per-CPU interest word\n", load_error(err));
-		t->holders = false;
+		if (o->verbose && (t->holders || t->gate))
+			fprintf(stderr, "rttrace: cannot load with%s%s: %s; trying without\n",
+				t->holders ? " holder marks" : "",
+				t->gate ? " the sched_switch gate" : "", load_error(err));
 	}
 	if (err) {
 		if (o->irq_mode != RT_IRQM_NONE && o->irq_tracking)

@@ -129,6 +129,33 @@ class Session(unittest.TestCase):
         self.assertIn("no task iterator", cp.stderr)
         self.assertEqual(len(cp.stderr.strip().splitlines()), 1, cp.stderr)
 
+    def test_removed_gate_slot_is_reported(self):
+        """A program array loses its entries when its last reference goes:
+        with the session's pinned switch_body removed, its gate sees no
+        switch any more.  report still writes what was measured, then says
+        so in one line and exits non-zero; add refuses."""
+        self.assertEqual(rt("start").returncode, 0)
+        p, tids = workload("control_loop", "--period", "10ms", "--busy", "1ms", "--policy",
+                           "fifo", "--prio", "40", "--duration", "2s")
+        self.assertEqual(rt("add", str(tids["main"])).returncode, 0)
+        time.sleep(0.5)
+        cp = rt("report")
+        self.assertEqual((cp.returncode, cp.stderr), (0, ""))
+        before = count(cp.stdout, "response")
+        self.assertGreater(before, 20)  # ~50 periods of 10 ms
+        os.unlink("/sys/fs/bpf/rttrace/switch_body")
+        time.sleep(0.5)
+        cp = rt("report")
+        self.assertEqual(cp.returncode, 1, cp.stderr)
+        self.assertIn("switch_body) was removed", cp.stderr)
+        self.assertEqual(len(cp.stderr.strip().splitlines()), 1, cp.stderr)
+        # the report is still written, and the gate really saw nothing more
+        self.assertLessEqual(count(cp.stdout, "response"), before + 2)
+        cp = rt("add", str(os.getpid()))
+        p.wait()
+        self.assertNotEqual(cp.returncode, 0)
+        self.assertIn("was removed", cp.stderr)
+
     def test_pid_reuse_is_not_merged(self):
         """A new task that gets a tracked task's TID starts from zero."""
         self.assertEqual(rt("start").returncode, 0)
