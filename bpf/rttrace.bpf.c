@@ -37,6 +37,8 @@ const volatile int irq_mode = RT_IRQM_NONE;
 const volatile __u32 ring_size = 1;       /* events per CPU ring, power of 2 */
 /* capture gates untracked switches by holder marks (see `holders`) */
 const volatile bool use_holders = false;
+/* Task storage is never created in a tracepoint: see start_tracking. */
+const volatile bool defer_fork_storage = false;
 const volatile __u64 default_slo[RT_NR_METRICS] = {
 	RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET,
 };
@@ -207,7 +209,7 @@ static __always_inline struct rt_slot *slot_of(struct rt_task_state *st)
 
 static __always_inline void fill_slot(struct rt_slot *s, struct task_struct *t,
 				      __u32 tid, __u32 tgid, __u32 flags,
-				      __u64 now)
+				      __u64 now, bool publish)
 {
 	struct rt_slo_val *o;
 	int i;
@@ -235,7 +237,7 @@ static __always_inline void fill_slot(struct rt_slot *s, struct task_struct *t,
 		s->m[i].max_end_ns = 0;
 	}
 	/* Publish last: user space reports only VALID slots. */
-	__sync_fetch_and_or(&s->flags, flags | RT_SLOT_VALID);
+	__sync_fetch_and_or(&s->flags, publish ? flags | RT_SLOT_VALID : flags);
 }
 
 static __always_inline struct rt_task_state *
@@ -252,6 +254,11 @@ attach_state(struct task_struct *t, __u32 tid, __u32 idx, __u8 run_state,
 	if (capture)
 		init.flags |= RT_STF_CAPTURE;
 	if (ts) {
+		/* user space attached it first (a thread it found while a
+		 * deferred birth waited): that slot stays, this one unpublished */
+		st = bpf_task_storage_get(&task_state, t, 0, 0);
+		if (st)
+			return st;
 		st = bpf_task_storage_get(&task_state, t, &init,
 					  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	} else {
@@ -260,10 +267,14 @@ attach_state(struct task_struct *t, __u32 tid, __u32 idx, __u8 run_state,
 		bpf_map_update_elem(&task_state_hash, &tid, &init, BPF_NOEXIST);
 		st = bpf_map_lookup_elem(&task_state_hash, &tid);
 	}
-	if (!st)
+	if (!st) {
 		__sync_fetch_and_add(&counters.storage_failed, 1);
-	else
+	} else {
 		__sync_fetch_and_add(&counters.picked_up, 1);
+		/* a deferred birth's slot is published once it has state */
+		if (s && !(s->flags & RT_SLOT_VALID))
+			__sync_fetch_and_or(&s->flags, RT_SLOT_VALID);
+	}
 	return st;
 }
 
@@ -313,7 +324,22 @@ start_tracking(struct task_struct *t, __u32 tid, __u32 tgid, __u32 flags,
 	s = bpf_map_lookup_elem(&slots, &idx);
 	if (!s)
 		return;
-	fill_slot(s, t, tid, tgid, flags, bpf_ktime_get_ns());
+	if (ts && defer_fork_storage) {
+		/* Creating task storage allocates, and before 6.5 (bpf_mem_alloc)
+		 * with the slab allocator, whose locks sleep on PREEMPT_RT: not
+		 * allowed in a tracepoint, which runs with preemption disabled
+		 * (the kernel may schedule while atomic, or hang). So on
+		 * PREEMPT_RT a thread born under -t goes to `want` (preallocated)
+		 * and user space runs adopt_tasks (process context) within
+		 * ~10 ms; its activations before that are not seen. */
+		fill_slot(s, t, tid, tgid, flags, bpf_ktime_get_ns(), false);
+		if (bpf_map_update_elem(&want, &tid, &idx, BPF_ANY))
+			__sync_fetch_and_add(&counters.storage_failed, 1);
+		else
+			__sync_fetch_and_add(&want_count, 1);
+		return;
+	}
+	fill_slot(s, t, tid, tgid, flags, bpf_ktime_get_ns(), true);
 	attach_state(t, tid, idx, run_state, ts);
 }
 
@@ -1155,9 +1181,21 @@ static __always_inline void on_exit(struct task_struct *p, bool ts)
 {
 	struct rt_task_state *st = state_of(p, ts);
 	struct rt_slot *s;
+	__u32 tid;
 
-	if (!st)
+	if (!st) {
+		/* Gone before user space adopted it (a deferred birth, or a
+		 * thread without a pidfd): the entry must not outlive its TID,
+		 * which a new thread could reuse. */
+		if (ts && want_count) {
+			tid = p->pid;
+			if (!bpf_map_delete_elem(&want, &tid)) {
+				__sync_fetch_and_add(&want_count, -1);
+				__sync_fetch_and_add(&counters.adopt_missed, 1);
+			}
+		}
 		return;
+	}
 	s = slot_of(st);
 
 	if (!s)

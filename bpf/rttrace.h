@@ -279,6 +279,7 @@ struct rt_counters {
 	__u64 picked_up;        /* tasks picked up by the BPF side             */
 	__u64 commits_lost;     /* windows not sent: commit ring buffer full   */
 	__u64 holds_failed;     /* a watched CPU's holder could not be marked  */
+	__u64 adopt_missed;     /* threads gone before user space adopted them */
 };
 
 #endif /* __RTTRACE_H */

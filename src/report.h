@@ -24,6 +24,7 @@ struct rt_report {
 	int irq_mode;              /* enum rt_irq_mode */
 	bool capture_holders;      /* capture gated by holder marks (else interest word) */
 	bool switch_gate;          /* sched_switch entered through tp_switch_gate */
+	bool defer_fork;           /* threads born under -t get state from user space */
 };
 
 /* The metrics reported for a task: the IRQ ones only for IRQ threads. */

@@ -132,6 +132,8 @@ int rt_report_json(const char *path, const struct rt_report *r)
 			       json_object_new_string(r->capture_holders ? "holders" : "interest"));
 	/* untracked switches exit in a small program that tail-calls the rest */
 	json_object_object_add(sys, "switch_gate", json_object_new_boolean(r->switch_gate));
+	/* PREEMPT_RT: a thread born under -t gets its state from user space */
+	json_object_object_add(sys, "birth_state_from_user_space", json_object_new_boolean(r->defer_fork));
 	json_object_object_add(sys, "irq_mode", r->irq_mode ?
 			       json_object_new_string(rt_irq_mode_name(r->irq_mode)) : NULL);
 	json_object_object_add(root, "system", sys);
@@ -143,6 +145,8 @@ int rt_report_json(const char *path, const struct rt_report *r)
 	json_object_object_add(sess, "skipped_probe_runs", json_object_new_int64((int64_t)r->skipped_runs));
 	json_object_object_add(sess, "capture_marks_failed",
 			       json_object_new_int64((int64_t)r->counters.holds_failed));
+	json_object_object_add(sess, "threads_gone_before_pickup",
+			       json_object_new_int64((int64_t)r->counters.adopt_missed));
 	json_object_object_add(root, "session", sess);
 	for (i = 0; i < r->ntasks; i++)
 		json_object_array_add(tasks, task_json(r, i));

@@ -42,6 +42,7 @@ struct run_ctx {
 	bool child_reaped;
 	int go_pipe[2];
 	bool tracks_groups;
+	bool adopt_failed;   /* a thread born under -t could not get state: tracing ended */
 	struct rt_interval iv;
 	FILE *jsonl;
 };
@@ -243,8 +244,14 @@ static void trace_loop(struct run_ctx *c, uint64_t start_ns)
 	uint64_t next_tick = start_ns + c->o.interval_ns;
 
 	while (!stop_signal) {
-		/* Copies captured windows out as they are committed. */
-		rt_capture_poll(&c->cap, 50);
+		/* Copies captured windows out as they are committed.  Threads
+		 * born under -t on PREEMPT_RT wait for user space to give them
+		 * state: a shorter wait loses less of their start. */
+		rt_capture_poll(&c->cap, c->tr.defer_fork && c->tracks_groups ? 10 : 50);
+		if (rt_tracer_adopt_births(&c->tr)) {
+			c->adopt_failed = true; /* said why; the report follows */
+			break;
+		}
 		reap_child(c, false);
 		if (c->o.interval_ns && rt_now_ns() >= next_tick) {
 			refresh_live_tasks(c);
@@ -289,6 +296,7 @@ static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
 	r->irq_mode = c->tr.irq_mode;
 	r->capture_holders = c->tr.holders;
 	r->switch_gate = c->tr.gate;
+	r->defer_fork = c->tr.defer_fork;
 	r->tasks = calloc(n ? n : 1, sizeof(*r->tasks));
 	r->slot_idx = calloc(n ? n : 1, sizeof(*r->slot_idx));
 	for (i = 0; i < n; i++)
@@ -343,6 +351,12 @@ static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool fi
 			"worst-case trace may miss switches on that CPU; RTTRACE_NO_HOLDERS=1 "
 			"avoids the marks\n",
 			(unsigned long long)cnt->holds_failed);
+	if (cnt->adopt_missed)
+		fprintf(stderr, "rttrace: warning: %llu threads exited before rttrace could attach "
+			"state to them (%s); they are not in the report\n",
+			(unsigned long long)cnt->adopt_missed,
+			c->tr.defer_fork ? "PREEMPT_RT: a thread born under -t gets it from user "
+			"space, within ~10 ms" : "no thread pidfd before 6.9");
 	if (r.skipped_runs)
 		fprintf(stderr, "rttrace: warning: the kernel skipped %llu runs of rttrace's probes "
 			"(one fired inside another on the same CPU); a sample may be missing "
@@ -458,6 +472,8 @@ int rt_cmd_run(int argc, char **argv)
 		rt_interval_tick(&c.iv, c.tr.slots, rt_tracer_nslots(&c.tr), start_ns, end_ns,
 				 c.jsonl == stdout ? stderr : stdout, c.jsonl);
 	rc = report(&c, start_ns, end_ns, true);
+	if (c.adopt_failed && rc == RT_EXIT_OK)
+		rc = RT_EXIT_RUNTIME;
 	rt_interval_free(&c.iv);
 	if (c.jsonl && c.jsonl != stdout)
 		fclose(c.jsonl);

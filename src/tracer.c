@@ -286,6 +286,7 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 	skel->rodata->capture = t->capture;
 	skel->rodata->ring_size = t->ring_size;
 	skel->rodata->use_holders = t->holders;
+	skel->rodata->defer_fork_storage = t->defer_fork;
 	choose_programs(skel, t->feat.tp_btf, t->capture, t->holders, t->gate, irq_mode);
 	bpf_map__set_max_entries(skel->maps.events,
 				 t->capture ? (uint32_t)t->ncpus * t->ring_size : 1);
@@ -361,6 +362,10 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 	 * interest word. */
 	t->holders = t->capture && t->feat.tp_btf && t->feat.kernel_btf && !preempt_rt() &&
 		     !getenv("RTTRACE_NO_HOLDERS");
+	/* The same reason keeps task storage from being created at a thread's
+	 * birth (sched_process_fork) on PREEMPT_RT: user space attaches it
+	 * (rt_tracer_adopt_births).  RTTRACE_DEFER_FORK=1 forces it (tests). */
+	t->defer_fork = t->feat.tp_btf && (preempt_rt() || getenv("RTTRACE_DEFER_FORK"));
 	/* sched_switch behind a gate program is a tail call; a kernel that
 	 * refuses it gets the copy attached directly.
 	 * RTTRACE_NO_SWITCH_GATE=1 forces that (tests). */
@@ -585,6 +590,15 @@ int rt_tracer_adopt(struct rt_tracer *t)
 		return -1;
 	}
 	return 0;
+}
+
+int rt_tracer_adopt_births(struct rt_tracer *t)
+{
+	/* the hash backend picks up by itself, at the thread's next event */
+	if (t->fd_adopt < 0 || !__atomic_load_n(&t->bss->want_count, __ATOMIC_SEQ_CST))
+		return 0;
+	t->adopt_pending = true;
+	return rt_tracer_adopt(t);
 }
 
 void rt_tracer_start_session(struct rt_tracer *t, uint64_t start_ns)

@@ -91,11 +91,14 @@ class HigherPriorityHog(unittest.TestCase):
         # Each window blames the hog, or the CPU idling while the victim
         # waited: under TCG (the PREEMPT_RT guest) waking a halted vCPU
         # can take milliseconds, and that window is then rightly the worst
-        # (seen once in ~12 guest runs).  Nothing else may be blamed, and
-        # at least one of the two must name the hog.
+        # (seen once in ~12 guest runs); or an interrupt: on this shared
+        # host a softirq (RCU) on CPU 1 once took 3.5 ms of a 4.6 ms window,
+        # the vCPU likely descheduled inside it.  No other task may be
+        # blamed, and at least one of the two must name the hog.
         named = [x for x in (w, v) if top(x)["kind"] == "task"]
         for x in (w, v):
-            self.assertIn((top(x)["kind"], top(x)["tid"]), [("task", ht["main"]), ("idle", None)],
+            self.assertIn((top(x)["kind"], top(x)["tid"]),
+                          [("task", ht["main"]), ("idle", None), ("softirq", None), ("irq", None)],
                           x["verdict"])
         self.assertTrue(named, (w["verdict"], v["verdict"]))
         w = named[0]

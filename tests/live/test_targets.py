@@ -16,11 +16,22 @@ class Targets(unittest.TestCase):
         (set by the BPF side at its birth), or it shows no samples."""
         self.tgid_picks_up_thread_created_later("raw_tp")
 
-    def tgid_picks_up_thread_created_later(self, backend):
+    def test_tgid_thread_born_later_gets_state_from_user_space(self):
+        """PREEMPT_RT forbids allocating in a tracepoint (preemption is off,
+        the slab's locks sleep), so there a thread born under -t is given its
+        task storage by user space (the adopt_tasks iterator) instead of at
+        sched_process_fork.  RTTRACE_DEFER_FORK=1 takes that path here: the
+        worker shows no samples if user space never adopts it."""
+        r = self.tgid_picks_up_thread_created_later("tp_btf", {"RTTRACE_DEFER_FORK": "1"})
+        self.assertTrue(r.report["system"]["birth_state_from_user_space"])
+        self.assertEqual(r.report["session"]["threads_gone_before_pickup"], 0)
+
+    def tgid_picks_up_thread_created_later(self, backend, env=None):
         # The worker appears 1.5 s after start, well after rttrace attached.
         p, tids = workload("spawner", "--delay", "1500ms", "--period", "10ms", "--busy", "1ms",
                            "--policy", "fifo", "--prio", "30", "--duration", "4s")
-        run = rttrace("-t", str(tids["main"]), "-d", "10", "--backend", backend, popen=True)
+        run = rttrace("-t", str(tids["main"]), "-d", "10", "--backend", backend, popen=True,
+                      env=env)
         read_more_tids(p, tids, "worker", timeout=5)
         p.wait(timeout=10)
         r = wait_run(run)
@@ -37,6 +48,7 @@ class Targets(unittest.TestCase):
         self.assertTrue(all(t["exited"] for t in r.report["tasks"]))
         dur = r.report["session"]["end_ns"] - r.report["session"]["start_ns"]
         self.assertLess(dur, 8_000 * MS)
+        return r
 
     def test_pid_list_tracks_only_those_threads(self):
         a, ta = workload("control_loop", "--period", "10ms", "--busy", "1ms", "--policy", "fifo",

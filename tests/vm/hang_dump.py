@@ -14,14 +14,20 @@ RIP tells where a CPU spins; the stack words that are kernel text addresses
 are a rough backtrace (return addresses and stale values alike: read it as
 a hint, not a call chain)."""
 import bisect
+import os
 import re
 import socket
 import sys
 import time
 
 
-def load_map(path):
+def load_map(paths):
+    """The first readable of a ':'-separated list (kallsyms, System.map)."""
     addrs, names = [], []
+    path = next((p for p in paths.split(":") if os.path.isfile(p)), None)
+    if not path:
+        print(f"hang dump: no symbol map ({paths}): raw addresses only")
+        return addrs, names
     with open(path) as f:
         for line in f:
             p = line.split()

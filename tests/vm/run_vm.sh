@@ -133,7 +133,9 @@ hang_watch() {
 		newest=$(stat -c %Y "$SERIAL" "$RUN" "$RUN"/* 2>/dev/null | sort -n | tail -n 1 || true)
 		[ $(($(date +%s) - ${newest:-0})) -lt "$HANG_S" ] && continue
 		log "no output from the guest for ${HANG_S} s: what its CPUs run (then it is ended)"
-		python3 "$HERE/hang_dump.py" "$MON" "$KALLSYMS" "$SMP" 3 2>&1 |
+		# kallsyms is cached after a first boot; during it, the guest's copy
+		# (Debian's System.map is a stub)
+		python3 "$HERE/hang_dump.py" "$MON" "$KALLSYMS:$RUN/kallsyms" "$SMP" 3 2>&1 |
 			tee -a "$OUT/hang-dump.txt" | sed 's/^/  ! /' >&2
 		python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b'quit\\n')" "$MON" 2>/dev/null
 		return

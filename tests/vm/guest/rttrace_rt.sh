@@ -19,6 +19,8 @@ def check(desc, cond):
     ok = ok and cond
 check("preempt_model is PREEMPT_RT", s.get("preempt_model") == "PREEMPT_RT")
 check("kernel is the -rt guest kernel", "-rt-" in s.get("kernel", "") or "rt" in s.get("kernel", ""))
+# task storage is not created in a tracepoint here (the slab's locks sleep)
+check("threads born later get state from user space", s.get("birth_state_from_user_space") is True)
 t = [t for t in r["tasks"] if t["comm"] == "control_loop"]
 check("control_loop task in report", len(t) >= 1)
 if t:
