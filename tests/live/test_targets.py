@@ -117,15 +117,19 @@ class Targets(unittest.TestCase):
         hand-made pt_regs lookup for relief, and the same numbers as a normal
         run watching the same task."""
         import shutil
-        shutil.copy("/sys/kernel/btf/vmlinux", "/tmp/rttrace-test.btf")
+        import tempfile
+        # a file of this run's own: two test runs at once must not share it
+        fd, btf = tempfile.mkstemp(prefix="rttrace-test-", suffix=".btf")
+        os.close(fd)
+        shutil.copy("/sys/kernel/btf/vmlinux", btf)
         p, tids = workload("control_loop", "--period", "5ms", "--busy", "1ms", "--policy", "fifo",
                            "--prio", "40", "--duration", "6s")
         a = rttrace("-p", str(tids["main"]), popen=True)
-        b = rttrace("-p", str(tids["main"]), "--btf", "/tmp/rttrace-test.btf", popen=True,
+        b = rttrace("-p", str(tids["main"]), "--btf", btf, popen=True,
                     env={"RTTRACE_SYSFS_BTF": "/nonexistent/vmlinux"})
         p.wait()
         ra, rb = wait_run(a), wait_run(b)
-        os.unlink("/tmp/rttrace-test.btf")
+        os.unlink(btf)
         self.assertEqual((ra.rc, rb.rc), (0, 0), ra.err + rb.err)
         self.assertEqual(rb.report["system"]["backend"], "raw_tp")
         for m in ("latency", "response", "relief"):
