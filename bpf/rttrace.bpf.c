@@ -39,6 +39,7 @@ const volatile __u32 ring_size = 1;       /* events per CPU ring, power of 2 */
 const volatile bool use_holders = false;
 /* Task storage is never created in a tracepoint: see start_tracking. */
 const volatile bool defer_fork_storage = false;
+const volatile bool no_ttab = false;      /* state stays in task storage (tests) */
 const volatile __u64 default_slo[RT_NR_METRICS] = {
 	RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET,
 };
@@ -80,6 +81,27 @@ struct {
 	__type(key, int);
 	__type(value, struct rt_task_state);
 } task_state SEC(".maps");
+
+/*
+ * The tp_btf backend's state, direct-mapped by TID.  bpf_task_storage_get
+ * touches three objects (the task's storage, the map, the element): on
+ * this VM, where every first touch of a page costs a TLB miss, ~100 ns of
+ * a tracked wakeup.  An entry here is one line of one page.  A task's
+ * state starts in task storage (created by user space, at fork, or by
+ * adopt_tasks, as before) and moves here at its first switch-in if its
+ * entry is free (ttab_move); a second TID on a taken entry keeps using
+ * task storage.  The storage element stays, flagged RT_STF_IN_TABLE: it
+ * keeps the task's BPF storage pointer non-NULL, which every program
+ * tests first.  The entry is freed at the task's last switch (TASK_DEAD),
+ * before its TID can be reused, or by rttrace del.  Fixed 128 KiB.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE); /* page-aligned: an entry's line 0 is a line */
+	__uint(max_entries, RT_TTAB);
+	__type(key, __u32);
+	__type(value, struct rt_ttab_ent);
+} ttab SEC(".maps");
 
 /*
  * Capture records every switch on a CPU where a tracked task waits or runs
@@ -181,7 +203,9 @@ static __always_inline bool tid_maybe_tracked(__u32 tid)
 static __always_inline struct rt_task_state *
 state_of(struct task_struct *t, bool ts)
 {
-	__u32 tid;
+	struct rt_task_state *st;
+	struct rt_ttab_ent *e;
+	__u32 tid, key;
 
 	if (ts) {
 		/* Most tasks carry no BPF storage at all: a NULL pointer test
@@ -192,7 +216,16 @@ state_of(struct task_struct *t, bool ts)
 		/* an idle task is never tracked (but may be a holder) */
 		if (!t->pid)
 			return 0;
-		return bpf_task_storage_get(&task_state, t, 0, 0);
+		tid = t->pid;
+		key = tid & (RT_TTAB - 1);
+		e = bpf_map_lookup_elem(&ttab, &key);
+		if (e && e->st.tid == tid)
+			return &e->st;
+		st = bpf_task_storage_get(&task_state, t, 0, 0);
+		/* moved to the table, and released from it since (del) */
+		if (st && (st->flags & RT_STF_IN_TABLE))
+			return 0;
+		return st;
 	}
 	tid = BPF_CORE_READ(t, pid);
 	if (!tid || !tid_maybe_tracked(tid))
@@ -969,6 +1002,47 @@ static __always_inline bool voluntary(bool preempt, __u32 prev_state)
 	return !preempt && (prev_state & RT_VOLUNTARY_MASK);
 }
 
+/*
+ * Move a task's state from task storage to its `ttab` entry, if free.  At
+ * its switch-in, under its runqueue's lock: no other CPU writes the state
+ * then (a wakeup writes only a sleeping task's; a migration needs this
+ * lock; the task itself is not running yet).
+ */
+static __always_inline struct rt_task_state *
+ttab_move(struct task_struct *p, struct rt_task_state *st)
+{
+	__u32 tid = p->pid, key = tid & (RT_TTAB - 1);
+	struct rt_ttab_ent *e;
+
+	if (no_ttab)
+		return st;
+	e = bpf_map_lookup_elem(&ttab, &key);
+	if (!e || e->st.tid || __sync_val_compare_and_swap(&e->st.tid, 0, RT_TTAB_CLAIMING))
+		return st;
+	e->st.run_state = st->run_state;
+	e->st.sleep_kind = st->sleep_kind;
+	e->st.flags = st->flags;
+	e->st.icpu = st->icpu;
+	e->st.wake_ns = st->wake_ns;
+	e->st.resp_ns = st->resp_ns;
+	e->st.relief_ns = st->relief_ns;
+	e->st.slot = st->slot;
+	__builtin_memcpy(&e->st.inner, &st->inner, sizeof(st->inner));
+	__builtin_memcpy(&e->st.outer, &st->outer, sizeof(st->outer));
+	st->flags |= RT_STF_IN_TABLE;
+	/* a locked exchange: the copy is visible before the TID is */
+	__sync_lock_test_and_set(&e->st.tid, tid);
+	__sync_fetch_and_add(&counters.ttab_moved, 1);
+	return &e->st;
+}
+
+/* Free a `ttab` entry (a no-op on state in task storage, whose tid is 0). */
+static __always_inline void ttab_release(struct rt_task_state *st)
+{
+	if (st->tid)
+		__sync_lock_test_and_set(&st->tid, 0);
+}
+
 static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 				       __u32 prev_state, __u64 now, bool ts,
 				       struct task_struct *prev, __u16 cpu,
@@ -1005,6 +1079,9 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 	/* A relief window open across this block keeps the CPU interesting
 	 * (an inversion shows there); otherwise the interest goes. */
 	interest_follow(st, cpu, MARK_NONE, cap);
+	/* its last switch: the entry is free before the TID can be reused */
+	if (ts && (prev_state & TASK_DEAD_))
+		ttab_release(st);
 	if (!ts && (prev_state & TASK_DEAD_)) {
 		__u32 tid = BPF_CORE_READ(prev, pid);
 
@@ -1102,8 +1179,11 @@ static __always_inline void on_switch(__u64 *ctx, bool ts, bool cap, bool held)
 		seq = ev_switch(cpu, now, preempt, prev, next, prev_state, timer, ts);
 	if (sp)
 		switch_out(sp, preempt, prev_state, now, ts, prev, cpu, seq, timer, cap);
-	if (sn)
+	if (sn) {
+		if (ts && !sn->tid)
+			sn = ttab_move(next, sn);
 		switch_in(sn, now, cpu, seq, cap);
+	}
 	/* next holds a watched CPU now: mark it (keeps the invariant) */
 	else if (held && cpu_interesting(cpu))
 		hold(next, cpu);
@@ -1177,6 +1257,44 @@ static __always_inline void on_fork(struct task_struct *child, bool ts)
 	start_tracking(child, tid, tgid, RT_SLOT_FORKED, RT_ST_SLEEPING, ts);
 }
 
+/*
+ * A non-leader thread that execs takes its leader's TID (de_thread), and
+ * the leader, dying, takes the thread's.  Task storage follows the task,
+ * `ttab` entries follow TIDs: give the thread its state back in storage
+ * and free both entries (the dying leader's last switch is not counted).
+ */
+static __always_inline void on_exec(struct task_struct *p, __u32 old_pid)
+{
+	struct rt_task_state *st;
+	struct rt_ttab_ent *e;
+	__u32 tid = p->pid, key;
+
+	if (tid == old_pid)
+		return;
+	key = old_pid & (RT_TTAB - 1);
+	e = bpf_map_lookup_elem(&ttab, &key);
+	if (e && e->st.tid == old_pid) {
+		st = bpf_task_storage_get(&task_state, p, 0, 0);
+		if (st) {
+			st->run_state = e->st.run_state;
+			st->sleep_kind = e->st.sleep_kind;
+			st->flags = e->st.flags;
+			st->icpu = e->st.icpu;
+			st->wake_ns = e->st.wake_ns;
+			st->resp_ns = e->st.resp_ns;
+			st->relief_ns = e->st.relief_ns;
+			st->slot = e->st.slot;
+			__builtin_memcpy(&st->inner, &e->st.inner, sizeof(st->inner));
+			__builtin_memcpy(&st->outer, &e->st.outer, sizeof(st->outer));
+		}
+		ttab_release(&e->st);
+	}
+	key = tid & (RT_TTAB - 1);
+	e = bpf_map_lookup_elem(&ttab, &key);
+	if (e && e->st.tid == tid)
+		ttab_release(&e->st);
+}
+
 static __always_inline void on_exit(struct task_struct *p, bool ts)
 {
 	struct rt_task_state *st = state_of(p, ts);
@@ -1235,6 +1353,12 @@ RT_TWIN(waking, "sched_waking", on_waking(p, ts), struct task_struct *p)
 RT_TWIN(fork, "sched_process_fork", on_fork(child, ts), struct task_struct *parent,
 	struct task_struct *child)
 RT_TWIN(exit, "sched_process_exit", on_exit(p, ts), struct task_struct *p)
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tp_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	on_exec(p, old_pid);
+	return 0;
+}
 RT_TWIN(migrate, "sched_migrate_task", on_migrate(p, dest_cpu, ts), struct task_struct *p,
 	int dest_cpu)
 RT_TWIN(irq_entry, "irq_handler_entry",

@@ -239,10 +239,10 @@ struct rt_task_state {
 	/* Line 0 holds everything a wakeup writes (with capture too): on a
 	 * cross-CPU wakeup the state moves to the waker's CPU and back, one
 	 * cache line each way (a second line measured ~+100 ns per wakeup). */
-	__u32 slot;
+	__u32 tid;       /* owner of a `ttab` entry (0: free); 0 in task storage */
 	__u8 run_state;
 	__u8 sleep_kind;
-	__u8 flags;      /* RT_SLOT_IRQ for IRQ threads, RT_STF_CAPTURE */
+	__u8 flags;      /* RT_SLOT_IRQ for IRQ threads, RT_STF_* */
 	__u8 pad;
 	struct rt_win_ctx inner; /* latency and response window */
 	__u16 icpu;      /* CPU holding this task's interest, RT_NO_CPU if none */
@@ -251,7 +251,16 @@ struct rt_task_state {
 	__u64 resp_ns;   /* response window start, 0 = closed */
 	__u64 relief_ns; /* relief window start, 0 = closed   */
 	struct rt_win_ctx outer; /* relief window */
+	__u32 slot;      /* read at switches only */
 };
+/* An entry of the direct-mapped state table (`ttab`): one per 128 bytes,
+ * so that line 0 of the state is a cache line. */
+struct rt_ttab_ent {
+	struct rt_task_state st;
+	__u8 pad[128 - sizeof(struct rt_task_state)];
+};
+#define RT_TTAB 1024            /* entries (128 KiB), indexed by TID */
+#define RT_TTAB_CLAIMING 0xffffffffu /* an entry being filled: no TID matches */
 _Static_assert(sizeof(struct rt_waker) == 64, "one waker record per cache line");
 _Static_assert(__builtin_offsetof(struct rt_task_state, outer) == 64,
 	       "what a wakeup writes is one cache line");
@@ -263,6 +272,10 @@ _Static_assert(sizeof(struct rt_task_state) == 96, "rt_task_state size (README)"
  * the VM bench/RESULTS.md was measured on; sched_switch has the constant
  * compiled into its copies instead). */
 #define RT_STF_CAPTURE 0x40
+/* rt_task_state.flags, in task storage: the state moved to `ttab`; this
+ * element only marks the task (its BPF storage pointer) as tracked.  If
+ * its entry no longer names it (released by del), it is not tracked. */
+#define RT_STF_IN_TABLE 0x80
 
 /* Per-id SLO overrides (key: TID or TGID), consulted when a slot is made. */
 struct rt_slo_key {
@@ -280,6 +293,7 @@ struct rt_counters {
 	__u64 commits_lost;     /* windows not sent: commit ring buffer full   */
 	__u64 holds_failed;     /* a watched CPU's holder could not be marked  */
 	__u64 adopt_missed;     /* threads gone before user space adopted them */
+	__u64 ttab_moved;       /* states moved from task storage to `ttab`      */
 };
 
 #endif /* __RTTRACE_H */

@@ -145,6 +145,8 @@ int rt_report_json(const char *path, const struct rt_report *r)
 	json_object_object_add(sess, "skipped_probe_runs", json_object_new_int64((int64_t)r->skipped_runs));
 	json_object_object_add(sess, "capture_marks_failed",
 			       json_object_new_int64((int64_t)r->counters.holds_failed));
+	json_object_object_add(sess, "states_moved_to_table",
+			       json_object_new_int64((int64_t)r->counters.ttab_moved));
 	json_object_object_add(sess, "threads_gone_before_pickup",
 			       json_object_new_int64((int64_t)r->counters.adopt_missed));
 	json_object_object_add(root, "session", sess);

@@ -48,7 +48,7 @@ struct pinned_map {
 
 #define M(field) static struct bpf_map *get_##field(struct rttrace_bpf *s) { return s->maps.field; }
 M(slots) M(task_state) M(task_state_hash) M(want) M(irq_threads) M(track_tgid) M(slo_by_id)
-M(bss) M(data) M(rodata) M(switch_body) M(raw_switch_body)
+M(bss) M(data) M(rodata) M(switch_body) M(raw_switch_body) M(ttab)
 #undef M
 
 static const struct pinned_map pins[] = {
@@ -56,7 +56,7 @@ static const struct pinned_map pins[] = {
 	{ "task_state_hash", get_task_state_hash }, { "want", get_want },
 	{ "irq_threads", get_irq_threads }, { "track_tgid", get_track_tgid },
 	{ "slo_by_id", get_slo_by_id }, { "bss", get_bss }, { "data", get_data },
-	{ "rodata", get_rodata },
+	{ "rodata", get_rodata }, { "ttab", get_ttab },
 	/* a program array loses its entries when no file refers to it */
 	{ "switch_body", get_switch_body }, { "raw_switch_body", get_raw_switch_body },
 };
@@ -408,6 +408,23 @@ int rt_cmd_slo(int argc, char **argv)
 	return 0;
 }
 
+/* Free the task's entry in the direct-mapped state table, if it has one
+ * (after its storage is gone: the BPF side then sees it untracked). */
+static void release_ttab(uint32_t tid)
+{
+	struct rt_ttab_ent e;
+	uint32_t key = tid & (RT_TTAB - 1);
+	int fd = bpf_obj_get(PIN_DIR "/ttab");
+
+	if (fd < 0)
+		return; /* the raw_tp backend has none */
+	if (!bpf_map_lookup_elem(fd, &key, &e) && e.st.tid == tid) {
+		memset(&e, 0, sizeof(e));
+		bpf_map_update_elem(fd, &key, &e, BPF_ANY);
+	}
+	close(fd);
+}
+
 int rt_cmd_del(int argc, char **argv)
 {
 	struct rt_tracer t;
@@ -444,6 +461,7 @@ int rt_cmd_del(int argc, char **argv)
 	}
 	bpf_map_delete_elem(t.fd_want, &tid);
 	bpf_map_delete_elem(t.fd_irq, &tid);
+	release_ttab(tid);
 	rc = session_report(&t, idx, json, false);
 	__atomic_fetch_or(&t.slots[idx].flags, RT_SLOT_REMOVED, __ATOMIC_SEQ_CST);
 	return rc;

@@ -164,7 +164,8 @@ static void choose_programs(struct rttrace_bpf *skel, bool tp_btf, bool capture,
 			    bool gate, int irq_mode)
 {
 	struct bpf_program *tp_core[] = { skel->progs.tp_wakeup, skel->progs.tp_wakeup_new,
-					  skel->progs.tp_fork, skel->progs.tp_exit };
+					  skel->progs.tp_fork, skel->progs.tp_exit,
+					  skel->progs.tp_exec };
 	struct bpf_program *raw_core[] = { skel->progs.raw_wakeup, skel->progs.raw_wakeup_new,
 					   skel->progs.raw_fork, skel->progs.raw_exit };
 	struct bpf_program *tp_cap[] = { skel->progs.tp_migrate, skel->progs.tp_softirq_entry,
@@ -287,6 +288,8 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 	skel->rodata->ring_size = t->ring_size;
 	skel->rodata->use_holders = t->holders;
 	skel->rodata->defer_fork_storage = t->defer_fork;
+	/* RTTRACE_NO_TTAB=1 keeps every state in task storage (tests) */
+	skel->rodata->no_ttab = getenv("RTTRACE_NO_TTAB") != NULL;
 	choose_programs(skel, t->feat.tp_btf, t->capture, t->holders, t->gate, irq_mode);
 	bpf_map__set_max_entries(skel->maps.events,
 				 t->capture ? (uint32_t)t->ncpus * t->ring_size : 1);
@@ -299,6 +302,7 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 	} else {
 		bpf_map__set_autocreate(skel->maps.task_state, false);
 		bpf_map__set_autocreate(skel->maps.holders, false);
+		bpf_map__set_autocreate(skel->maps.ttab, false);
 		bpf_map__set_max_entries(skel->maps.task_state_hash, max_slots);
 	}
 	err = rttrace_bpf__load(skel);
