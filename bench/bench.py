@@ -724,9 +724,10 @@ def report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign, e
     w(table(rows, ["N sleepers", "tracked tasks", "slots", "tp_switch ns", "tp_wakeup ns",
                    "map memory", "of which slots", "other maps", "program memory"]))
     w("\nMap memory is the sum of `bytes_memlock` of the maps rttrace holds "
-      "(`bpftool map show`). Task-local storage elements (32 B of state + the kernel's "
-      "~100 B storage overhead per tracked task) are allocated on demand and are not in "
-      "that sum.\n")
+      "(`bpftool map show`); it includes the 128 KiB state table (`ttab`). Task-local "
+      "storage elements (96 B of state + the kernel's ~100 B storage overhead per tracked "
+      "task; a marker once the state moved to the table) are allocated on demand and are "
+      "not in that sum.\n")
     rows = []
     for k, xs in churn.items():
         if not xs:
