@@ -69,6 +69,7 @@ struct rt_waker wakers[RT_WAKERS] __attribute__((aligned(64)));
 #define TASK_PARKED_ 0x0040
 #define TASK_DEAD_ 0x0080
 #define TASK_NOLOAD_ 0x0400
+#define PF_EXITING_ 0x0004 /* task_struct.flags, the same since 2.6 */
 /* A voluntary sleep: the seed's mask.  TASK_RTLOCK_WAIT (0x1000, a
  * PREEMPT_RT sleeping-spinlock wait) and stopped/traced are not in it. */
 #define RT_VOLUNTARY_MASK                                                   \
@@ -92,8 +93,9 @@ struct {
  * entry is free (ttab_move); a second TID on a taken entry keeps using
  * task storage.  The storage element stays, flagged RT_STF_IN_TABLE: it
  * keeps the task's BPF storage pointer non-NULL, which every program
- * tests first.  The entry is freed at the task's last switch (TASK_DEAD),
- * before its TID can be reused, or by rttrace del.  Fixed 128 KiB.
+ * tests first.  The state goes back to task storage at sched_process_exit
+ * (on_exit), while the task still owns its TID, and the entry is freed;
+ * rttrace del frees it too.  Fixed 128 KiB.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -219,7 +221,8 @@ state_of(struct task_struct *t, bool ts)
 		tid = t->pid;
 		key = tid & (RT_TTAB - 1);
 		e = bpf_map_lookup_elem(&ttab, &key);
-		if (e && e->st.tid == tid)
+		/* (an exiting task is never in the table: see on_exit) */
+		if (e && e->st.tid == tid && !(t->flags & PF_EXITING_))
 			return &e->st;
 		st = bpf_task_storage_get(&task_state, t, 0, 0);
 		/* moved to the table, and released from it since (del) */
@@ -348,6 +351,7 @@ start_tracking(struct task_struct *t, __u32 tid, __u32 tgid, __u32 flags,
 {
 	struct rt_slot *s;
 	__u32 idx;
+	long err;
 
 	idx = __sync_fetch_and_add(&next_slot, 1);
 	if (idx >= max_slots) {
@@ -366,10 +370,11 @@ start_tracking(struct task_struct *t, __u32 tid, __u32 tgid, __u32 flags,
 		 * and user space runs adopt_tasks (process context) within
 		 * ~10 ms; its activations before that are not seen. */
 		fill_slot(s, t, tid, tgid, flags, bpf_ktime_get_ns(), false);
-		if (bpf_map_update_elem(&want, &tid, &idx, BPF_ANY))
-			__sync_fetch_and_add(&counters.storage_failed, 1);
-		else
+		err = bpf_map_update_elem(&want, &tid, &idx, BPF_NOEXIST);
+		if (!err)
 			__sync_fetch_and_add(&want_count, 1);
+		else if (err != -17 /* EEXIST: user space listed it first */)
+			__sync_fetch_and_add(&counters.storage_failed, 1);
 		return;
 	}
 	fill_slot(s, t, tid, tgid, flags, bpf_ktime_get_ns(), true);
@@ -1014,7 +1019,8 @@ ttab_move(struct task_struct *p, struct rt_task_state *st)
 	__u32 tid = p->pid, key = tid & (RT_TTAB - 1);
 	struct rt_ttab_ent *e;
 
-	if (no_ttab)
+	/* an exiting task gave its entry back at sched_process_exit */
+	if (no_ttab || (p->flags & PF_EXITING_))
 		return st;
 	e = bpf_map_lookup_elem(&ttab, &key);
 	if (!e || e->st.tid || __sync_val_compare_and_swap(&e->st.tid, 0, RT_TTAB_CLAIMING))
@@ -1041,6 +1047,29 @@ static __always_inline void ttab_release(struct rt_task_state *st)
 {
 	if (st->tid)
 		__sync_lock_test_and_set(&st->tid, 0);
+}
+
+/* Move task p's state back from its `ttab` entry e to its task storage
+ * and free the entry; the storage element, or NULL. */
+static __always_inline struct rt_task_state *
+ttab_unmove(struct task_struct *p, struct rt_task_state *e)
+{
+	struct rt_task_state *st = bpf_task_storage_get(&task_state, p, 0, 0);
+
+	if (st) {
+		st->run_state = e->run_state;
+		st->sleep_kind = e->sleep_kind;
+		st->flags = e->flags; /* without RT_STF_IN_TABLE */
+		st->icpu = e->icpu;
+		st->wake_ns = e->wake_ns;
+		st->resp_ns = e->resp_ns;
+		st->relief_ns = e->relief_ns;
+		st->slot = e->slot;
+		__builtin_memcpy(&st->inner, &e->inner, sizeof(st->inner));
+		__builtin_memcpy(&st->outer, &e->outer, sizeof(st->outer));
+	}
+	ttab_release(e);
+	return st;
 }
 
 static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
@@ -1079,7 +1108,7 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 	/* A relief window open across this block keeps the CPU interesting
 	 * (an inversion shows there); otherwise the interest goes. */
 	interest_follow(st, cpu, MARK_NONE, cap);
-	/* its last switch: the entry is free before the TID can be reused */
+	/* (a backstop: on_exit gave the entry back already) */
 	if (ts && (prev_state & TASK_DEAD_))
 		ttab_release(st);
 	if (!ts && (prev_state & TASK_DEAD_)) {
@@ -1265,29 +1294,23 @@ static __always_inline void on_fork(struct task_struct *child, bool ts)
  */
 static __always_inline void on_exec(struct task_struct *p, __u32 old_pid)
 {
-	struct rt_task_state *st;
 	struct rt_ttab_ent *e;
 	__u32 tid = p->pid, key;
+
+	__u32 *idx, slot;
 
 	if (tid == old_pid)
 		return;
 	key = old_pid & (RT_TTAB - 1);
 	e = bpf_map_lookup_elem(&ttab, &key);
-	if (e && e->st.tid == old_pid) {
-		st = bpf_task_storage_get(&task_state, p, 0, 0);
-		if (st) {
-			st->run_state = e->st.run_state;
-			st->sleep_kind = e->st.sleep_kind;
-			st->flags = e->st.flags;
-			st->icpu = e->st.icpu;
-			st->wake_ns = e->st.wake_ns;
-			st->resp_ns = e->st.resp_ns;
-			st->relief_ns = e->st.relief_ns;
-			st->slot = e->st.slot;
-			__builtin_memcpy(&st->inner, &e->st.inner, sizeof(st->inner));
-			__builtin_memcpy(&st->outer, &e->st.outer, sizeof(st->outer));
-		}
-		ttab_release(&e->st);
+	if (e && e->st.tid == old_pid)
+		ttab_unmove(p, &e->st);
+	/* a birth still waiting for user space (PREEMPT_RT) follows the TID */
+	if (want_count && (idx = bpf_map_lookup_elem(&want, &old_pid))) {
+		slot = *idx;
+		if (!bpf_map_delete_elem(&want, &old_pid) &&
+		    bpf_map_update_elem(&want, &tid, &slot, BPF_NOEXIST))
+			__sync_fetch_and_add(&want_count, -1);
 	}
 	key = tid & (RT_TTAB - 1);
 	e = bpf_map_lookup_elem(&ttab, &key);
@@ -1297,9 +1320,23 @@ static __always_inline void on_exec(struct task_struct *p, __u32 old_pid)
 
 static __always_inline void on_exit(struct task_struct *p, bool ts)
 {
-	struct rt_task_state *st = state_of(p, ts);
+	struct rt_task_state *st, *e;
 	struct rt_slot *s;
-	__u32 tid;
+	__u32 tid, key;
+
+	/* A task leaves the table here, while it still owns its TID: an
+	 * autoreaped thread frees the TID (exit_notify) before its last
+	 * switch, and a leader whose thread execs swaps TIDs with it
+	 * (de_thread) then.  Its last events use task storage, which follows
+	 * the task; PF_EXITING (set before this tracepoint) keeps it out. */
+	if (ts && p->pid) {
+		tid = p->pid;
+		key = tid & (RT_TTAB - 1);
+		e = (struct rt_task_state *)bpf_map_lookup_elem(&ttab, &key);
+		if (e && e->tid == tid)
+			ttab_unmove(p, e);
+	}
+	st = state_of(p, ts);
 
 	if (!st) {
 		/* Gone before user space adopted it (a deferred birth, or a

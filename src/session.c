@@ -111,6 +111,12 @@ static int attach_session(struct rt_tracer *t, struct rt_opts *o)
 	t->fd_slo = bpf_obj_get(PIN_DIR "/slo_by_id");
 	t->fd_adopt = bpf_obj_get(PIN_DIR "/link_adopt_tasks");
 	t->feat.tp_btf = access(PIN_DIR "/task_state", F_OK) == 0;
+	if (t->feat.tp_btf && access(PIN_DIR "/ttab", F_OK) != 0) {
+		/* its programs read the task state in an older layout */
+		fprintf(stderr, "rttrace: the session in %s was started by an older rttrace; "
+			"restart it (rttrace stop; rttrace start)\n", PIN_DIR);
+		return RT_EXIT_RUNTIME;
+	}
 	t->fd_task_state = bpf_obj_get(t->feat.tp_btf ? PIN_DIR "/task_state" :
 					       PIN_DIR "/task_state_hash");
 	fd_ro = bpf_obj_get(PIN_DIR "/rodata");
@@ -408,21 +414,30 @@ int rt_cmd_slo(int argc, char **argv)
 	return 0;
 }
 
-/* Free the task's entry in the direct-mapped state table, if it has one
- * (after its storage is gone: the BPF side then sees it untracked). */
+/* Free the task's entry in the direct-mapped state table, if it has one,
+ * after its storage is gone (the BPF side then sees it untracked).  A
+ * compare-and-swap on the TID: the entry may meanwhile belong to another
+ * task.  Once more after 10 ms, for a move that was under way. */
 static void release_ttab(uint32_t tid)
 {
-	struct rt_ttab_ent e;
-	uint32_t key = tid & (RT_TTAB - 1);
-	int fd = bpf_obj_get(PIN_DIR "/ttab");
+	struct rt_ttab_ent *tab;
+	uint32_t want;
+	int fd = bpf_obj_get(PIN_DIR "/ttab"), k;
 
 	if (fd < 0)
 		return; /* the raw_tp backend has none */
-	if (!bpf_map_lookup_elem(fd, &key, &e) && e.st.tid == tid) {
-		memset(&e, 0, sizeof(e));
-		bpf_map_update_elem(fd, &key, &e, BPF_ANY);
-	}
+	tab = map_mmap(fd, (size_t)RT_TTAB * sizeof(*tab), PROT_READ | PROT_WRITE);
 	close(fd);
+	if (!tab)
+		return;
+	for (k = 0; k < 2; k++) {
+		want = tid;
+		__atomic_compare_exchange_n(&tab[tid & (RT_TTAB - 1)].st.tid, &want, 0, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		if (!k)
+			usleep(10000);
+	}
+	munmap(tab, (size_t)RT_TTAB * sizeof(*tab));
 }
 
 int rt_cmd_del(int argc, char **argv)
@@ -459,7 +474,8 @@ int rt_cmd_del(int argc, char **argv)
 	} else {
 		bpf_map_delete_elem(t.fd_task_state, &tid);
 	}
-	bpf_map_delete_elem(t.fd_want, &tid);
+	if (!bpf_map_delete_elem(t.fd_want, &tid))
+		__atomic_fetch_sub(&t.bss->want_count, 1, __ATOMIC_SEQ_CST);
 	bpf_map_delete_elem(t.fd_irq, &tid);
 	release_ttab(tid);
 	rc = session_report(&t, idx, json, false);

@@ -556,7 +556,9 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 	if (err) {
 		/* Let the BPF side attach the state: the adopt_tasks iterator
 		 * (rt_tracer_adopt), or the hash backend's next event. */
-		err = bpf_map_update_elem(t->fd_want, &pt->tid, &idx, BPF_ANY);
+		err = bpf_map_update_elem(t->fd_want, &pt->tid, &idx, BPF_NOEXIST);
+		if (err && errno == EEXIST)
+			return 0; /* born meanwhile and listed by the BPF side: leave this slot invalid */
 		if (err)
 			return -errno;
 		__atomic_fetch_add(&t->bss->want_count, 1, __ATOMIC_SEQ_CST);

@@ -246,9 +246,16 @@ class Targets(unittest.TestCase):
             # On PREEMPT_RT a thread born under -t gets its state from user
             # space after it blocked: its first wakeups are not seen.
             if not r.report["system"]["birth_state_from_user_space"]:
-                few = [t["pid"] for t in sleepers if t["metrics"]["latency"]["count"] < 2
+                few = [(t["pid"], t["metrics"]["latency"]["count"],
+                        t["metrics"]["response"]["count"]) for t in sleepers
+                       if t["metrics"]["latency"]["count"] < 2
                        or t["metrics"]["response"]["count"] < 1]
-                self.assertEqual(few, [], "threads with too few samples")
+                # A probe the kernel skipped (it fired inside another on the
+                # same CPU, e.g. a wakeup from an interrupt during a switch;
+                # reported, never silent) may take one sample each.
+                skipped = r.report["session"]["skipped_probe_runs"]
+                self.assertLessEqual(len(few), skipped, ("threads with too few samples "
+                                                         "(tid, latency, response)", few, env))
             m = r.report["session"]["states_moved_to_table"]
             if moved:
                 # (more than 1024 in all: an exited thread's entry is taken
