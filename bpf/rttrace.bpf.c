@@ -221,8 +221,12 @@ state_of(struct task_struct *t, bool ts)
 		tid = t->pid;
 		key = tid & (RT_TTAB - 1);
 		e = bpf_map_lookup_elem(&ttab, &key);
-		/* (an exiting task is never in the table: see on_exit) */
-		if (e && e->st.tid == tid && !(t->flags & PF_EXITING_))
+		/* Once exit_notify ran (exit_state), this TID may be another
+		 * task's (freed, or swapped by an exec): the dying task gave
+		 * its entry back before, at sched_process_exit (on_exit).  Not
+		 * PF_EXITING: between it and that tracepoint a task still
+		 * blocks and wakes (exit_mm), and its state is in the table. */
+		if (e && e->st.tid == tid && !t->exit_state)
 			return &e->st;
 		st = bpf_task_storage_get(&task_state, t, 0, 0);
 		/* moved to the table, and released from it since (del) */
@@ -1007,6 +1011,15 @@ static __always_inline bool voluntary(bool preempt, __u32 prev_state)
 	return !preempt && (prev_state & RT_VOLUNTARY_MASK);
 }
 
+/* Copy a task's state between task storage and `ttab`: all but the
+ * entry's owner TID (0 in task storage). */
+static __always_inline void copy_state(struct rt_task_state *dst,
+				       const struct rt_task_state *src)
+{
+	__builtin_memcpy((char *)dst + sizeof(dst->tid), (const char *)src + sizeof(src->tid),
+			 sizeof(*dst) - sizeof(dst->tid));
+}
+
 /*
  * Move a task's state from task storage to its `ttab` entry, if free.  At
  * its switch-in, under its runqueue's lock: no other CPU writes the state
@@ -1017,24 +1030,15 @@ static __always_inline struct rt_task_state *
 ttab_move(struct task_struct *p, struct rt_task_state *st)
 {
 	__u32 tid = p->pid, key = tid & (RT_TTAB - 1);
-	struct rt_ttab_ent *e;
+	struct rt_ttab_ent *e = bpf_map_lookup_elem(&ttab, &key);
 
-	/* an exiting task gave its entry back at sched_process_exit */
-	if (no_ttab || (p->flags & PF_EXITING_))
+	/* A taken entry first: a task that lost its entry to another TID
+	 * retries at every switch-in, and reads no more than that line.  An
+	 * exiting task gave its entry back at sched_process_exit. */
+	if (!e || e->st.tid || no_ttab || (p->flags & PF_EXITING_) ||
+	    __sync_val_compare_and_swap(&e->st.tid, 0, RT_TTAB_CLAIMING))
 		return st;
-	e = bpf_map_lookup_elem(&ttab, &key);
-	if (!e || e->st.tid || __sync_val_compare_and_swap(&e->st.tid, 0, RT_TTAB_CLAIMING))
-		return st;
-	e->st.run_state = st->run_state;
-	e->st.sleep_kind = st->sleep_kind;
-	e->st.flags = st->flags;
-	e->st.icpu = st->icpu;
-	e->st.wake_ns = st->wake_ns;
-	e->st.resp_ns = st->resp_ns;
-	e->st.relief_ns = st->relief_ns;
-	e->st.slot = st->slot;
-	__builtin_memcpy(&e->st.inner, &st->inner, sizeof(st->inner));
-	__builtin_memcpy(&e->st.outer, &st->outer, sizeof(st->outer));
+	copy_state(&e->st, st);
 	st->flags |= RT_STF_IN_TABLE;
 	/* a locked exchange: the copy is visible before the TID is */
 	__sync_lock_test_and_set(&e->st.tid, tid);
@@ -1056,18 +1060,8 @@ ttab_unmove(struct task_struct *p, struct rt_task_state *e)
 {
 	struct rt_task_state *st = bpf_task_storage_get(&task_state, p, 0, 0);
 
-	if (st) {
-		st->run_state = e->run_state;
-		st->sleep_kind = e->sleep_kind;
-		st->flags = e->flags; /* without RT_STF_IN_TABLE */
-		st->icpu = e->icpu;
-		st->wake_ns = e->wake_ns;
-		st->resp_ns = e->resp_ns;
-		st->relief_ns = e->relief_ns;
-		st->slot = e->slot;
-		__builtin_memcpy(&st->inner, &e->inner, sizeof(st->inner));
-		__builtin_memcpy(&st->outer, &e->outer, sizeof(st->outer));
-	}
+	if (st)
+		copy_state(st, e); /* (e's flags never carry RT_STF_IN_TABLE) */
 	ttab_release(e);
 	return st;
 }
@@ -1108,9 +1102,6 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 	/* A relief window open across this block keeps the CPU interesting
 	 * (an inversion shows there); otherwise the interest goes. */
 	interest_follow(st, cpu, MARK_NONE, cap);
-	/* (a backstop: on_exit gave the entry back already) */
-	if (ts && (prev_state & TASK_DEAD_))
-		ttab_release(st);
 	if (!ts && (prev_state & TASK_DEAD_)) {
 		__u32 tid = BPF_CORE_READ(prev, pid);
 
@@ -1290,14 +1281,13 @@ static __always_inline void on_fork(struct task_struct *child, bool ts)
  * A non-leader thread that execs takes its leader's TID (de_thread), and
  * the leader, dying, takes the thread's.  Task storage follows the task,
  * `ttab` entries follow TIDs: give the thread its state back in storage
- * and free both entries (the dying leader's last switch is not counted).
+ * and free its entry.  (The leader gave its own back at its
+ * sched_process_exit, which comes before the swap.)
  */
 static __always_inline void on_exec(struct task_struct *p, __u32 old_pid)
 {
+	__u32 tid = p->pid, key, *idx, slot;
 	struct rt_ttab_ent *e;
-	__u32 tid = p->pid, key;
-
-	__u32 *idx, slot;
 
 	if (tid == old_pid)
 		return;
@@ -1312,15 +1302,12 @@ static __always_inline void on_exec(struct task_struct *p, __u32 old_pid)
 		    bpf_map_update_elem(&want, &tid, &slot, BPF_NOEXIST))
 			__sync_fetch_and_add(&want_count, -1);
 	}
-	key = tid & (RT_TTAB - 1);
-	e = bpf_map_lookup_elem(&ttab, &key);
-	if (e && e->st.tid == tid)
-		ttab_release(&e->st);
 }
 
 static __always_inline void on_exit(struct task_struct *p, bool ts)
 {
-	struct rt_task_state *st, *e;
+	struct rt_task_state *st;
+	struct rt_ttab_ent *e;
 	struct rt_slot *s;
 	__u32 tid, key;
 
@@ -1328,13 +1315,14 @@ static __always_inline void on_exit(struct task_struct *p, bool ts)
 	 * autoreaped thread frees the TID (exit_notify) before its last
 	 * switch, and a leader whose thread execs swaps TIDs with it
 	 * (de_thread) then.  Its last events use task storage, which follows
-	 * the task; PF_EXITING (set before this tracepoint) keeps it out. */
-	if (ts && p->pid) {
+	 * the task: ttab_move skips it (PF_EXITING is set before this
+	 * tracepoint), and state_of ignores the table after exit_notify. */
+	if (ts && p->bpf_storage && p->pid) {
 		tid = p->pid;
 		key = tid & (RT_TTAB - 1);
-		e = (struct rt_task_state *)bpf_map_lookup_elem(&ttab, &key);
-		if (e && e->tid == tid)
-			ttab_unmove(p, e);
+		e = bpf_map_lookup_elem(&ttab, &key);
+		if (e && e->st.tid == tid)
+			ttab_unmove(p, &e->st);
 	}
 	st = state_of(p, ts);
 

@@ -248,7 +248,7 @@ static void trace_loop(struct run_ctx *c, uint64_t start_ns)
 		 * born under -t on PREEMPT_RT wait for user space to give them
 		 * state: a shorter wait loses less of their start. */
 		rt_capture_poll(&c->cap, c->tr.defer_fork && c->tracks_groups ? 10 : 50);
-		if (rt_tracer_adopt_births(&c->tr)) {
+		if (rt_tracer_adopt(&c->tr)) {
 			c->adopt_failed = true; /* said why; the report follows */
 			break;
 		}

@@ -368,7 +368,7 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 		     !getenv("RTTRACE_NO_HOLDERS");
 	/* The same reason keeps task storage from being created at a thread's
 	 * birth (sched_process_fork) on PREEMPT_RT: user space attaches it
-	 * (rt_tracer_adopt_births).  RTTRACE_DEFER_FORK=1 forces it (tests). */
+	 * (rt_tracer_adopt).  RTTRACE_DEFER_FORK=1 forces it (tests). */
 	t->defer_fork = t->feat.tp_btf && (preempt_rt() || getenv("RTTRACE_DEFER_FORK"));
 	/* sched_switch behind a gate program is a tail call; a kernel that
 	 * refuses it gets the copy attached directly.
@@ -562,7 +562,6 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 		if (err)
 			return -errno;
 		__atomic_fetch_add(&t->bss->want_count, 1, __ATOMIC_SEQ_CST);
-		t->adopt_pending = t->feat.tp_btf;
 	}
 	__atomic_fetch_or(&s->flags, RT_SLOT_VALID, __ATOMIC_SEQ_CST);
 	return 0;
@@ -574,9 +573,10 @@ int rt_tracer_adopt(struct rt_tracer *t)
 	ssize_t n = 0;
 	int fd;
 
-	if (!t->adopt_pending)
+	/* nothing waits; the hash backend picks up by itself, at the
+	 * thread's next event */
+	if (!t->feat.tp_btf || !__atomic_load_n(&t->bss->want_count, __ATOMIC_SEQ_CST))
 		return 0;
-	t->adopt_pending = false;
 	if (t->fd_adopt < 0) {
 		/* a session pinned by an rttrace without the iterator */
 		fprintf(stderr, "rttrace: this session has no task iterator to attach state to "
@@ -590,21 +590,11 @@ int rt_tracer_adopt(struct rt_tracer *t)
 		close(fd);
 	}
 	if (fd < 0 || n < 0) {
-		fprintf(stderr, "rttrace: cannot attach state to threads without a pidfd "
-			"(task iterator: %s); on a 6.9+ kernel every thread has one\n",
-			strerror(errno));
+		fprintf(stderr, "rttrace: cannot attach state to the threads waiting for it "
+			"(task iterator: %s); they are not tracked\n", strerror(errno));
 		return -1;
 	}
 	return 0;
-}
-
-int rt_tracer_adopt_births(struct rt_tracer *t)
-{
-	/* the hash backend picks up by itself, at the thread's next event */
-	if (t->fd_adopt < 0 || !__atomic_load_n(&t->bss->want_count, __ATOMIC_SEQ_CST))
-		return 0;
-	t->adopt_pending = true;
-	return rt_tracer_adopt(t);
 }
 
 void rt_tracer_start_session(struct rt_tracer *t, uint64_t start_ns)

@@ -41,7 +41,6 @@ struct rt_tracer {
 	size_t events_len;
 	int irq_mode;        /* enum rt_irq_mode in use */
 	int fd_adopt;        /* adopt_tasks iterator link, -1 without one */
-	bool adopt_pending;  /* threads in `want` since the last adoption */
 	bool defer_fork;     /* threads born under -t get state from user space (PREEMPT_RT) */
 };
 
@@ -56,13 +55,10 @@ int rt_tracer_track_tgid(struct rt_tracer *t, uint32_t tgid);
 /* Start tracking one existing thread.  0, or -ENOSPC when the table is full. */
 int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt);
 
-/* Attach state to threads born under -t that wait for it (defer_fork) and
- * to ones rt_tracer_add_task() left in `want`: a task walk, only when some
- * wait.  Call from the main loop; -1 (after printing why) when it failed. */
-int rt_tracer_adopt_births(struct rt_tracer *t);
-
-/* Attach state to the threads rt_tracer_add_task() could not (no thread
- * pidfd before 6.9): one walk over all threads.  Call after adding tasks;
+/* Attach state to the threads waiting for it in `want` (tp_btf backend):
+ * those rt_tracer_add_task() could not give it (no thread pidfd before
+ * 6.9) and those born under -t on PREEMPT_RT.  One walk over all threads,
+ * only when some wait: call after adding tasks and from the main loop;
  * -1 (after printing why) when the walk failed. */
 int rt_tracer_adopt(struct rt_tracer *t);
 
