@@ -179,10 +179,13 @@ struct {
 	__type(value, struct rt_event);
 } events SEC(".maps");
 
-/* Window descriptors for user space (new maxima, SLO violations). */
+/* Window descriptors for user space (new maxima, SLO violations).
+ * Published without a wakeup (see commit()); user space drains it on its
+ * own timer and shortens the timer when the ring fills faster.  72 bytes
+ * a descriptor: ~3600 in flight. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 64 * 1024); /* ~600 window descriptors in flight */
+	__uint(max_entries, RT_COMMIT_RING_BYTES);
 } commits SEC(".maps");
 
 /* Per-TID or per-TGID SLO overrides, read once when a slot is made. */
@@ -727,6 +730,14 @@ static __always_inline void commit(struct rt_task_state *st, int m, int kind,
 {
 	struct rt_window *r;
 
+	/* A violation storm must not take the room a new worst case needs
+	 * (rarer, and the window the report explains first): violations stop
+	 * being committed while the ring is half full. */
+	if (kind == RT_WIN_VIOLATION &&
+	    bpf_ringbuf_query(&commits, BPF_RB_AVAIL_DATA) > RT_COMMIT_RING_BYTES / 2) {
+		__sync_fetch_and_add(&counters.commits_lost, 1);
+		return;
+	}
 	r = bpf_ringbuf_reserve(&commits, sizeof(*r), 0);
 	if (!r) {
 		__sync_fetch_and_add(&counters.commits_lost, 1);
@@ -743,7 +754,9 @@ static __always_inline void commit(struct rt_task_state *st, int m, int kind,
 		__builtin_memcpy(&r->ctx, &st->outer, sizeof(r->ctx));
 	else
 		__builtin_memcpy(&r->ctx, &st->inner, sizeof(r->ctx));
-	bpf_ringbuf_submit(r, 0);
+	/* No wakeup: it would be an IRQ-work self-interrupt on this CPU,
+	 * the traced task's, right after its window closed. */
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 }
 
 /* ---- samples ----------------------------------------------------------- */

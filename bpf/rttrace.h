@@ -133,6 +133,8 @@ enum rt_sleep_kind {
 #define RT_MAX_CPUS 256
 #define RT_WIN_CPUS 4      /* CPUs remembered per window */
 #define RT_RING_DEFAULT 2048
+/* The ring of window descriptors (struct rt_window + an 8-byte header). */
+#define RT_COMMIT_RING_BYTES (256 * 1024)
 
 enum rt_ev_type {
 	RT_EV_SWITCH = 1,  /* pid=prev pid2=next arg=preempt state=raw prev_state */
@@ -290,7 +292,7 @@ struct rt_counters {
 	__u64 slots_full;       /* tasks not tracked: slot array full          */
 	__u64 storage_failed;   /* tasks not tracked: task storage alloc failed */
 	__u64 picked_up;        /* tasks picked up by the BPF side             */
-	__u64 commits_lost;     /* windows not sent: commit ring buffer full   */
+	__u64 commits_lost;     /* windows not sent: commit ring full (violations: half full) */
 	__u64 holds_failed;     /* a watched CPU's holder could not be marked  */
 	__u64 adopt_missed;     /* threads gone before user space adopted them */
 	__u64 ttab_moved;       /* states moved from task storage to `ttab`      */

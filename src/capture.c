@@ -177,11 +177,12 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 	}
 }
 
+/* Called for each descriptor in the ring: queue it; rt_capture_drain()
+ * copies the windows once the ring is empty. */
 static int on_window(void *ctx, void *data, size_t len)
 {
 	struct rt_capture *c = ctx;
 	const struct rt_window *w = data;
-	struct rt_trace *old, fresh;
 
 	if (len < sizeof(*w) || w->slot >= c->nslots || w->metric >= RT_NR_METRICS ||
 	    w->kind >= RT_WIN_KINDS)
@@ -191,24 +192,76 @@ static int on_window(void *ctx, void *data, size_t len)
 		 * so this lists every sample the kernel side took */
 		fprintf(c->sample_log, "%u %u %u %llu %llu\n", c->tr->slots[w->slot].tid, w->metric,
 			w->kind, (unsigned long long)w->start_ns, (unsigned long long)w->end_ns);
-	old = &c->traces[w->slot][w->metric][w->kind];
-	/* Worst: keep the largest (a later commit of a smaller value can only
-	 * be a race); violation: keep the most recent. */
-	if (w->kind == RT_WIN_WORST && old->valid &&
-	    w->end_ns - w->start_ns < old->w.end_ns - old->w.start_ns)
-		return 0;
-	copy_window(c, w, &fresh);
-	free(old->ev);
-	free(old->pre);
-	*old = fresh;
-	c->windows_copied++;
+	if (c->npending == c->pending_cap) {
+		int cap = c->pending_cap ? 2 * c->pending_cap : 256;
+		struct rt_window *more = realloc(c->pending, cap * sizeof(*more));
+
+		if (!more) {
+			c->windows_dropped++;
+			return 0;
+		}
+		c->pending = more;
+		c->pending_cap = cap;
+	}
+	c->pending[c->npending++] = *w;
 	return 0;
 }
 
-int rt_capture_open(struct rt_capture *c, struct rt_tracer *tr)
+static uint64_t window_len(const struct rt_window *w)
+{
+	return w->end_ns - w->start_ns;
+}
+
+/* Does w replace what is kept for its (slot, metric, kind)?  Worst: the
+ * largest (a later commit of a smaller value can only be a race);
+ * violation: the most recent. */
+static bool replaces(const struct rt_window *w, const struct rt_window *kept)
+{
+	return w->kind != RT_WIN_WORST || window_len(w) >= window_len(kept);
+}
+
+/* Of the queued descriptors, copy only those the report keeps: in a burst
+ * of violations only the last one of a task and metric matters, and its
+ * events are the most recent, so the least likely to be overwritten.
+ * pick[] holds, per (slot, metric, kind), the drain's number (high half)
+ * and the chosen descriptor's index. */
+static void copy_pending(struct rt_capture *c)
+{
+	uint64_t drain = ++c->drains << 32;
+	uint32_t i, n = c->npending;
+
+	for (i = 0; i < n; i++) {
+		const struct rt_window *w = &c->pending[i];
+		uint64_t *pick = &c->pick[w->slot][w->metric][w->kind];
+
+		if ((*pick & ~0xffffffffULL) != drain ||
+		    replaces(w, &c->pending[(uint32_t)*pick]))
+			*pick = drain | i;
+	}
+	for (i = 0; i < n; i++) {
+		const struct rt_window *w = &c->pending[i];
+		struct rt_trace *old = &c->traces[w->slot][w->metric][w->kind];
+		struct rt_trace fresh;
+
+		if (c->pick[w->slot][w->metric][w->kind] != (drain | i) ||
+		    (old->valid && !replaces(w, &old->w)))
+			continue;
+		copy_window(c, w, &fresh);
+		free(old->ev);
+		free(old->pre);
+		*old = fresh;
+		c->windows_copied++;
+	}
+	c->npending = 0;
+}
+
+int rt_capture_open(struct rt_capture *c, struct rt_tracer *tr, uint64_t now)
 {
 	memset(c, 0, sizeof(*c));
 	c->tr = tr;
+	/* Short at first, doubling while the rings stay quiet: a session
+	 * that starts in a burst of commits is drained before it overflows. */
+	c->period_ns = RT_DRAIN_START_NS;
 	if (!tr->capture)
 		return 0;
 	c->nslots = tr->max_slots;
@@ -217,23 +270,64 @@ int rt_capture_open(struct rt_capture *c, struct rt_tracer *tr)
 		fprintf(stderr, "rttrace: warning: cannot write RTTRACE_SAMPLE_LOG %s: %s\n",
 			getenv("RTTRACE_SAMPLE_LOG"), strerror(errno));
 	c->traces = calloc(c->nslots, sizeof(*c->traces));
+	c->pick = calloc(c->nslots, sizeof(*c->pick));
+	c->last_head = calloc(tr->ncpus, sizeof(*c->last_head));
 	c->rb = ring_buffer__new(bpf_map__fd(tr->skel->maps.commits), on_window, c, NULL);
-	if (!c->rb || !c->traces) {
+	if (!c->rb || !c->traces || !c->pick || !c->last_head) {
 		fprintf(stderr, "rttrace: cannot open the capture ring buffer: %s\n", strerror(errno));
 		return -1;
 	}
+	c->last_drain_ns = now;
 	return 0;
 }
 
-void rt_capture_poll(struct rt_capture *c, int timeout_ms)
+uint64_t rt_drain_period(uint64_t period_ns, uint64_t elapsed_ns, double fill)
 {
-	struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
+	uint64_t next = period_ns * 2;
 
-	if (!c->rb) {
-		nanosleep(&ts, NULL);
-		return;
+	if (fill > 0 && elapsed_ns / fill < next)
+		next = (uint64_t)(elapsed_ns / fill);
+	if (next > RT_DRAIN_MAX_NS)
+		next = RT_DRAIN_MAX_NS;
+	return next < RT_DRAIN_MIN_NS ? RT_DRAIN_MIN_NS : next;
+}
+
+/* The largest fraction of a quarter of any ring written since the last
+ * drain: the descriptor ring, and each CPU's event ring (a window's events
+ * must still be there when it is copied). */
+static double quarter_fill(struct rt_capture *c, int consumed)
+{
+	const struct rt_tracer *tr = c->tr;
+	double fill = (double)consumed * (sizeof(struct rt_window) + 8) /
+		      (RT_COMMIT_RING_BYTES / 4);
+	int cpu;
+
+	for (cpu = 0; cpu < tr->ncpus; cpu++) {
+		uint64_t head = __atomic_load_n(&tr->skel->bss->gate.cpu_ring[cpu].head,
+						__ATOMIC_RELAXED);
+		double f = (double)(head - c->last_head[cpu]) / (tr->ring_size / 4);
+
+		c->last_head[cpu] = head;
+		if (f > fill)
+			fill = f;
 	}
-	ring_buffer__poll(c->rb, timeout_ms);
+	return fill;
+}
+
+uint64_t rt_capture_drain(struct rt_capture *c, uint64_t now)
+{
+	int n;
+
+	if (!c->rb)
+		return c->period_ns;
+	n = ring_buffer__consume(c->rb);
+	copy_pending(c);
+	c->period_ns = rt_drain_period(c->period_ns, now - c->last_drain_ns,
+				       quarter_fill(c, n < 0 ? 0 : n));
+	if (!c->min_period_ns || c->period_ns < c->min_period_ns)
+		c->min_period_ns = c->period_ns;
+	c->last_drain_ns = now;
+	return c->period_ns;
 }
 
 const struct rt_trace *rt_capture_get(const struct rt_capture *c, uint32_t slot,
@@ -263,4 +357,10 @@ void rt_capture_close(struct rt_capture *c)
 			}
 	free(c->traces);
 	c->traces = NULL;
+	free(c->pick);
+	c->pick = NULL;
+	free(c->pending);
+	c->pending = NULL;
+	free(c->last_head);
+	c->last_head = NULL;
 }

@@ -27,19 +27,45 @@ struct rt_trace {
 #define RT_PRE_NS (50ULL * 1000 * 1000)
 #define RT_PRE_MAX 256
 
+/*
+ * The BPF side publishes descriptors without a wakeup (a wakeup is an
+ * interrupt on the traced CPU), so user space drains on its own timer:
+ * every RT_DRAIN_MAX_NS, sooner while the rings fill faster (at most a
+ * quarter of the descriptor ring or of a CPU's event ring per period).
+ */
+#define RT_DRAIN_MAX_NS (125ULL * 1000 * 1000)
+#define RT_DRAIN_MIN_NS (2ULL * 1000 * 1000)
+#define RT_DRAIN_START_NS (8ULL * 1000 * 1000)
+
 struct rt_capture {
 	struct rt_tracer *tr;
 	struct ring_buffer *rb;
 	uint32_t nslots;
 	struct rt_trace (*traces)[RT_NR_METRICS][RT_WIN_KINDS]; /* per slot */
 	uint64_t windows_copied;
+	uint64_t windows_dropped; /* descriptors not queued: out of memory */
 	FILE *sample_log; /* RTTRACE_SAMPLE_LOG: every committed window */
+	/* one drain's descriptors, and which of them each window kind keeps */
+	struct rt_window *pending;
+	uint32_t npending, pending_cap;
+	uint64_t (*pick)[RT_NR_METRICS][RT_WIN_KINDS];
+	uint64_t drains;
+	/* drain timing */
+	uint64_t period_ns, min_period_ns, last_drain_ns;
+	uint64_t *last_head; /* per CPU: its ring's head at the last drain */
 };
 
-/* Start consuming window descriptors (no-op when capture is off). */
-int rt_capture_open(struct rt_capture *c, struct rt_tracer *tr);
-/* Wait up to timeout_ms for descriptors and copy their windows out. */
-void rt_capture_poll(struct rt_capture *c, int timeout_ms);
+/* Start consuming window descriptors (no-op when capture is off); now is
+ * CLOCK_MONOTONIC, as in every call below. */
+int rt_capture_open(struct rt_capture *c, struct rt_tracer *tr, uint64_t now);
+/* Take every committed descriptor and copy out the windows the report
+ * keeps; returns how long to wait before the next drain. */
+uint64_t rt_capture_drain(struct rt_capture *c, uint64_t now);
+/* The next drain period: at most twice the last one and RT_DRAIN_MAX_NS,
+ * short enough that, at the rate of the last elapsed_ns, fill (the written
+ * fraction of a quarter ring) stays at 1 or below; never under
+ * RT_DRAIN_MIN_NS.  Exposed for the unit tests. */
+uint64_t rt_drain_period(uint64_t period_ns, uint64_t elapsed_ns, double fill);
 /* The window kept for (slot, metric, kind), or NULL. */
 const struct rt_trace *rt_capture_get(const struct rt_capture *c, uint32_t slot,
 				      int metric, int kind);

@@ -25,6 +25,13 @@ struct rt_report {
 	bool capture_holders;      /* capture gated by holder marks (else interest word) */
 	bool switch_gate;          /* sched_switch entered through tp_switch_gate */
 	bool defer_fork;           /* threads born under -t get state from user space */
+	/* rttrace's own footprint over the session (it must not disturb
+	 * what it measures); valid when own_measured */
+	bool own_measured;
+	uint64_t own_wakeups;      /* times its process was switched in */
+	uint64_t own_cpu_ns;       /* its CPU time, user + system */
+	uint64_t drain_min_ns;     /* shortest capture drain period used */
+	uint64_t windows_lost;     /* worst/violation windows not captured */
 };
 
 /* The metrics reported for a task: the IRQ ones only for IRQ threads. */

@@ -149,6 +149,17 @@ int rt_report_json(const char *path, const struct rt_report *r)
 			       json_object_new_int64((int64_t)r->counters.ttab_moved));
 	json_object_object_add(sess, "threads_gone_before_pickup",
 			       json_object_new_int64((int64_t)r->counters.adopt_missed));
+	json_object_object_add(sess, "windows_not_captured",
+			       json_object_new_int64((int64_t)r->windows_lost));
+	if (r->own_measured) {
+		/* rttrace's own process: how often it woke, how much CPU it took */
+		json_object_object_add(sess, "rttrace_wakeups",
+				       json_object_new_int64((int64_t)r->own_wakeups));
+		json_object_object_add(sess, "rttrace_cpu_ns",
+				       json_object_new_int64((int64_t)r->own_cpu_ns));
+		json_object_object_add(sess, "capture_drain_min_ns", !r->capture ? NULL :
+				       json_object_new_int64((int64_t)r->drain_min_ns));
+	}
 	json_object_object_add(root, "session", sess);
 	for (i = 0; i < r->ntasks; i++)
 		json_object_array_add(tasks, task_json(r, i));

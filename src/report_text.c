@@ -86,6 +86,12 @@ void rt_report_text(FILE *f, const struct rt_report *r)
 		si.machine, si.preempt_model, si.cpus,
 		r->feat->tp_btf ? "tp_btf" : "raw_tp",
 		r->irq_mode ? ", IRQ mode " : "", r->irq_mode ? rt_irq_mode_name(r->irq_mode) : "");
+	if (r->own_measured && r->end_ns > r->start_ns) {
+		double secs = (r->end_ns - r->start_ns) / 1e9;
+
+		fprintf(f, "rttrace itself: %.1f wakeups/s, %.2f %% of a CPU\n",
+			r->own_wakeups / secs, r->own_cpu_ns / secs / 1e7);
+	}
 	if (!r->feat->timer_detect)
 		fprintf(f, "note: this kernel lacks bpf_task_pt_regs(); relief time is not measured\n");
 	if (r->lost_events)

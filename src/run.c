@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,8 @@ struct run_ctx {
 	bool adopt_failed;   /* a thread born under -t could not get state: tracing ended */
 	struct rt_interval iv;
 	FILE *jsonl;
+	struct rusage own_start, own_end; /* rttrace's own use: session start, end */
+	bool own_started, own_ended;
 };
 
 static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool final);
@@ -239,42 +242,100 @@ static void refresh_live_tasks(struct run_ctx *c)
 	}
 }
 
+/* Sleep until CLOCK_MONOTONIC reaches t_ns, or a signal arrives. */
+static void sleep_until(uint64_t t_ns)
+{
+	struct timespec ts = { (time_t)(t_ns / 1000000000ULL), (long)(t_ns % 1000000000ULL) };
+
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+/*
+ * rttrace wakes on its own timer only, on its own CPU: the BPF side never
+ * wakes it (that would interrupt the traced CPU).  With capture it wakes
+ * to drain the windows (every RT_DRAIN_MAX_NS, sooner while the rings fill
+ * fast); without, only to notice exits and the end.  Interval ticks and
+ * the end of -d are wake times of their own, and a drain happens at each
+ * wake, so they add none.
+ */
+#define RT_WAKE_NO_CAPTURE_NS (250ULL * 1000 * 1000)
+/* Threads born under -t on PREEMPT_RT wait for user space to give them
+ * state: a shorter wait loses less of their start. */
+#define RT_WAKE_ADOPT_NS (10ULL * 1000 * 1000)
+/* Exits are looked for at most this often (a /proc read per task). */
+#define RT_EXIT_CHECK_NS RT_DRAIN_MAX_NS
+
 static void trace_loop(struct run_ctx *c, uint64_t start_ns)
 {
-	uint64_t next_tick = start_ns + c->o.interval_ns;
+	uint64_t next_tick = start_ns + c->o.interval_ns, next_exit_check = 0;
+	uint64_t end = c->o.duration_ns ? start_ns + c->o.duration_ns : UINT64_MAX;
+	uint64_t period = c->tr.capture ? c->cap.period_ns : RT_WAKE_NO_CAPTURE_NS, now, wake;
 
 	while (!stop_signal) {
-		/* Copies captured windows out as they are committed.  Threads
-		 * born under -t on PREEMPT_RT wait for user space to give them
-		 * state: a shorter wait loses less of their start. */
-		rt_capture_poll(&c->cap, c->tr.defer_fork && c->tracks_groups ? 10 : 50);
+		now = rt_now_ns();
+		wake = now + period;
+		if (c->tr.defer_fork && c->tracks_groups && wake > now + RT_WAKE_ADOPT_NS)
+			wake = now + RT_WAKE_ADOPT_NS;
+		if (c->o.interval_ns && next_tick < wake)
+			wake = next_tick;
+		if (end < wake)
+			wake = end;
+		sleep_until(wake);
+		if (c->tr.capture)
+			period = rt_capture_drain(&c->cap, rt_now_ns());
 		if (rt_tracer_adopt(&c->tr)) {
 			c->adopt_failed = true; /* said why; the report follows */
 			break;
 		}
-		reap_child(c, false);
-		if (c->o.interval_ns && rt_now_ns() >= next_tick) {
+		now = rt_now_ns();
+		if (c->o.interval_ns && now >= next_tick) {
 			refresh_live_tasks(c);
 			rt_interval_tick(&c->iv, c->tr.slots, rt_tracer_nslots(&c->tr), start_ns,
-					 rt_now_ns(), c->jsonl == stdout ? stderr : stdout, c->jsonl);
+					 now, c->jsonl == stdout ? stderr : stdout, c->jsonl);
 			if (c->o.prom_path) {
 				struct rt_report r;
 
-				build_report(c, start_ns, rt_now_ns(), &r);
+				build_report(c, start_ns, now, &r);
 				write_prom(c, &r);
 				free_report(&r);
 			}
-			next_tick += c->o.interval_ns;
+			while (next_tick <= now)
+				next_tick += c->o.interval_ns;
 		}
 		if (dump_signal) {
 			dump_signal = 0;
 			report(c, start_ns, rt_now_ns(), false);
 		}
-		if (c->o.duration_ns && rt_now_ns() - start_ns >= c->o.duration_ns)
+		if (now >= end)
 			break;
-		if (all_exited(c))
-			break;
+		if (now >= next_exit_check) {
+			next_exit_check = now + RT_EXIT_CHECK_NS;
+			reap_child(c, false);
+			if (all_exited(c))
+				break;
+		}
 	}
+}
+
+static uint64_t tv_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000ULL + (uint64_t)tv->tv_usec * 1000;
+}
+
+/* What rttrace's own process cost during the session: every switch-in is
+ * a wakeup (it has one thread).  The final report counts up to the end of
+ * tracing, not the detach and report that follow. */
+static void own_footprint(struct run_ctx *c, struct rt_report *r)
+{
+	const struct rusage *a = &c->own_start;
+	struct rusage now, *b = c->own_ended ? &c->own_end : &now;
+
+	if (!c->own_started || (!c->own_ended && getrusage(RUSAGE_SELF, &now)))
+		return;
+	r->own_measured = true;
+	r->own_wakeups = (b->ru_nvcsw - a->ru_nvcsw) + (b->ru_nivcsw - a->ru_nivcsw);
+	r->own_cpu_ns = tv_ns(&b->ru_utime) + tv_ns(&b->ru_stime) - tv_ns(&a->ru_utime) -
+			tv_ns(&a->ru_stime);
 }
 
 /* The report: final, or on SIGUSR1 (interim: nothing is stopped or reset,
@@ -306,6 +367,9 @@ static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
 		}
 	r->lost_events = cnt->slots_full + cnt->storage_failed;
 	r->skipped_runs = rt_tracer_skipped_runs(&c->tr);
+	r->windows_lost = cnt->commits_lost + c->cap.windows_dropped;
+	r->drain_min_ns = c->cap.min_period_ns;
+	own_footprint(c, r);
 }
 
 static void free_report(struct rt_report *r)
@@ -341,10 +405,11 @@ static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool fi
 			(unsigned long long)cnt->slots_full, c->tr.max_slots);
 		rc = RT_EXIT_RUNTIME;
 	}
-	if (cnt->commits_lost)
-		fprintf(stderr, "rttrace: warning: %llu worst-case windows were not captured "
-			"(capture ring buffer full); their statistics are exact\n",
-			(unsigned long long)cnt->commits_lost);
+	if (r.windows_lost)
+		fprintf(stderr, "rttrace: warning: %llu worst-case or violation windows were not "
+			"captured (they came faster than rttrace drains them; new worst cases are "
+			"kept first); the statistics are exact\n",
+			(unsigned long long)r.windows_lost);
 	if (cnt->holds_failed)
 		fprintf(stderr, "rttrace: warning: %llu times the task holding a watched CPU could "
 			"not be marked (task storage refused, or that task not found by PID); a "
@@ -422,7 +487,7 @@ int rt_cmd_run(int argc, char **argv)
 	if (c.o.command && (rc = spawn_command(&c)))
 		return rc;
 	rc = rt_tracer_open(&c.tr, &c.o, (uint32_t)max_slots);
-	if (!rc && rt_capture_open(&c.cap, &c.tr))
+	if (!rc && rt_capture_open(&c.cap, &c.tr, rt_now_ns()))
 		rc = RT_EXIT_RUNTIME;
 	if (!rc && c.o.interval_ns && rt_interval_init(&c.iv, (uint32_t)max_slots, rt_now_ns()))
 		rc = RT_EXIT_RUNTIME;
@@ -448,6 +513,7 @@ int rt_cmd_run(int argc, char **argv)
 	 * the programs are detached. */
 	start_ns = rt_now_ns();
 	rt_tracer_start_session(&c.tr, start_ns);
+	c.own_started = !getrusage(RUSAGE_SELF, &c.own_start);
 	if (c.o.verbose)
 		fprintf(stderr, "rttrace: tracing started (%u tasks)\n", rt_tracer_nslots(&c.tr));
 	if (c.child > 0) {
@@ -457,9 +523,13 @@ int rt_cmd_run(int argc, char **argv)
 	}
 	trace_loop(&c, start_ns);
 	end_ns = rt_now_ns();
+	c.own_ended = !getrusage(RUSAGE_SELF, &c.own_end);
 	rt_tracer_end_session(&c.tr, end_ns);
+	/* Before detaching, which takes a while: the rings go on recording
+	 * meanwhile and could overwrite the last windows' events. */
+	rt_capture_drain(&c.cap, rt_now_ns());
 	rt_tracer_detach(&c.tr);
-	rt_capture_poll(&c.cap, 0); /* windows committed just before detach */
+	rt_capture_drain(&c.cap, rt_now_ns()); /* windows committed since the last drain */
 	refresh_live_tasks(&c);
 	if (c.child > 0 && !c.child_reaped) {
 		/* We stopped first (-d or a signal): end the command we started. */
