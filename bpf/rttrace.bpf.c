@@ -115,11 +115,16 @@ struct {
  * implies rq(c)->curr is tracked or a holder.  It is set up when a CPU's
  * interest rises from 0 (its current task is marked) and kept by every
  * switch on an interesting CPU (next is marked); marks are dropped lazily,
- * at the holder's next switch on an uninteresting CPU.  Cost: one element
- * (~100 bytes with the kernel's storage header) per task that held a
- * watched CPU since its last switch elsewhere; freed with the task.  Not
- * on PREEMPT_RT, where creating storage under the scheduler's raw locks
- * is not allowed: there the interest word is read on every switch.
+ * at the holder's next switch on an uninteresting CPU, by clearing the
+ * element's value, not by deleting it: creating and deleting elements
+ * makes the kernel's BPF allocator refill and free its per-CPU caches
+ * from an IRQ-work interrupt on that CPU, the traced one.  The price: a
+ * task that once held a watched CPU keeps a BPF storage pointer, so its
+ * switches take the long way (the tail call and two lookups) to find it
+ * holds nothing.  Cost: one element (~100 bytes with the kernel's storage
+ * header) per task that ever held a watched CPU; freed with the task.
+ * Not on PREEMPT_RT, where creating storage under the scheduler's raw
+ * locks is not allowed: there the interest word is read on every switch.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -444,12 +449,15 @@ static __always_inline void ev_publish(struct rt_event *e, __u64 seq)
 /* Holder marks (see `holders`): task storage backend only. */
 static __always_inline bool is_holder(struct task_struct *t, __u32 cpu)
 {
+	__u8 *held;
+
 	if (bpf_core_field_exists(t->bpf_storage) && !t->bpf_storage)
 		return false;
 	barrier_var(cpu);
 	if (!t->pid) /* this CPU's idle task: see hold() */
 		return cpu < RT_MAX_CPUS && gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held;
-	return bpf_task_storage_get(&holders, t, 0, 0) != NULL;
+	held = bpf_task_storage_get(&holders, t, 0, 0);
+	return held && *held;
 }
 
 /* Mark t, the task on cpu now.  Idle tasks never migrate or exit, so
@@ -459,22 +467,32 @@ static __always_inline bool is_holder(struct task_struct *t, __u32 cpu)
 static __always_inline void hold(struct task_struct *t, __u32 cpu)
 {
 	bool idle = t->pid == 0;
+	__u8 *held;
 
 	barrier_var(cpu);
 	if (cpu >= RT_MAX_CPUS)
 		return;
 	if (idle && gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held)
 		return;
-	if (!bpf_task_storage_get(&holders, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+	held = bpf_task_storage_get(&holders, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!held) {
 		__sync_fetch_and_add(&counters.holds_failed, 1);
-	else if (idle)
+		return;
+	}
+	*held = 1;
+	if (idle)
 		gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 1;
 }
 
+/* Clear the mark, keeping the element (see `holders`). */
 static __always_inline void unhold(struct task_struct *t, __u32 cpu)
 {
+	__u8 *held;
+
 	barrier_var(cpu);
-	bpf_task_storage_delete(&holders, t);
+	held = bpf_task_storage_get(&holders, t, 0, 0);
+	if (held)
+		*held = 0;
 	if (t->pid == 0 && cpu < RT_MAX_CPUS)
 		gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 0;
 }

@@ -8,6 +8,8 @@ first: a hundred committed windows a second.  Publishing each commit with
 a ring-buffer wakeup raised one IRQ-work self-interrupt on CPU 1 per
 window."""
 import os
+import shutil
+import subprocess
 import time
 import unittest
 
@@ -73,6 +75,38 @@ class NoInterruptOnTracedCpu(unittest.TestCase):
         self.assertEqual(r.report["session"]["windows_not_captured"], 0)
         self.assertLessEqual(r.report["session"]["rttrace_wakeups"],
                              10 * SECONDS + 8, r.report["session"])
+
+    @unittest.skipIf(not shutil.which("perf"), "needs perf (linux-perf)")
+    def test_holder_marks_add_no_irq_work(self):
+        """A 1 kHz FIFO loop shares its CPU with an untracked ping-pong:
+        each of its wakeups marks the task it interrupts as the CPU's
+        holder, and the mark is dropped a moment later.  Creating and
+        freeing task storage there made the kernel's BPF allocator refill
+        and free its per-CPU cache from IRQ work on that CPU, about 25
+        times a second."""
+        loop, lt = workload("control_loop", "--period", "1ms", "--busy", "20us",
+                            "--policy", "fifo", "--prio", "80", "--cpu", str(TRACED_CPU),
+                            "-d", f"{SECONDS + 4}s")
+        pipe = subprocess.Popen(["taskset", "-c", str(TRACED_CPU), "perf", "bench", "sched",
+                                 "pipe", "-T", "-l", "2000000000"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            p = rttrace("-p", str(lt["main"]), "-d", str(SECONDS), popen=True)
+            time.sleep(1.0)
+            iwi0 = interrupts("IWI")
+            time.sleep(SECONDS - 1.5)
+            iwi1 = interrupts("IWI")
+            r = wait_run(p)
+        finally:
+            for w in (loop, pipe):
+                w.kill()
+                w.wait()
+        self.assertEqual(r.rc, 0, r.err)
+        if r.report["system"]["capture_gate"] != "holders":
+            self.skipTest("this kernel gates the capture by the interest word: no marks")
+        self.assertGreater(r.metric(lt["main"], "latency")["count"], 1000)
+        added = iwi1[TRACED_CPU] - iwi0[TRACED_CPU]
+        self.assertLessEqual(added, 5, f"{added} IRQ-work interrupts on CPU {TRACED_CPU}")
 
 
 if __name__ == "__main__":
