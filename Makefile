@@ -17,13 +17,14 @@ LIBS := -lbpf -lelf -lz -ljson-c -lm
 SRCS := src/main.c src/cli.c src/duration.c src/stats.c src/procfs.c \
 	src/tracer.c src/run.c src/report_text.c src/report_json.c src/sysinfo.c \
 	src/capture.c src/analysis.c src/report_trace.c src/interval.c \
-	src/export_prom.c src/export_perfetto.c src/session.c
+	src/export_prom.c src/export_perfetto.c src/session.c src/housekeeping.c
 OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(SRCS))
 WORKLOADS := $(patsubst workloads/%.c,$(OUT)/workloads/%,$(wildcard workloads/*.c))
 
 DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libjson-c-dev \
 	pkg-config make gcc file
-DEB_TEST := libcmocka-dev bpftrace python3 rt-tests linux-perf libbpf-tools util-linux procps prometheus
+DEB_TEST := libcmocka-dev bpftrace python3 rt-tests linux-perf libbpf-tools util-linux procps prometheus \
+	strace
 
 .PHONY: all deps test unit-test live-test demo clean workloads
 
@@ -99,7 +100,8 @@ deps-arm64:
 # ---- tests ------------------------------------------------------------------
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 UNIT_LIB_SRCS := src/cli.c src/duration.c src/stats.c src/report_json.c src/procfs.c src/sysinfo.c \
-	src/report_trace.c src/analysis.c src/capture.c src/export_prom.c src/export_perfetto.c
+	src/report_trace.c src/analysis.c src/capture.c src/export_prom.c src/export_perfetto.c \
+	src/housekeeping.c
 
 $(OUT)/tests/%: tests/unit/%.c $(UNIT_LIB_SRCS) $(OUT)/rttrace.skel.h | $(OUT)/tests
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(UNIT_LIB_SRCS) -lcmocka $(LIBS)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Command line of `rttrace run`: argp, as libbpf-tools do. */
+#define _GNU_SOURCE
 #include <argp.h>
 #include <errno.h>
 #include <limits.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include "cli.h"
 #include "duration.h"
+#include "housekeeping.h"
 #include "version.h"
 
 const char *rt_metric_names[RT_NR_METRICS] = { "latency", "response", "relief", "irq",
@@ -37,6 +39,7 @@ enum {
 	OPT_SLO_IRQ,
 	OPT_PROM,
 	OPT_PERFETTO,
+	OPT_HOUSEKEEPING,
 };
 
 static const char run_doc[] =
@@ -88,6 +91,7 @@ static const struct argp_option run_options[] = {
 	{ "prom-file", OPT_PROM, "FILE", 0, "Prometheus text file (node_exporter textfile collector), rewritten every interval and at the end", 2 },
 	{ "perfetto", OPT_PERFETTO, "FILE", 0, "Write the captured worst-case windows as a Perfetto/Chrome JSON trace", 2 },
 	{ "json-lines", OPT_JSON_LINES, "FILE|-", 0, "With -i: one JSON object per interval to FILE", 2 },
+	{ "housekeeping", OPT_HOUSEKEEPING, "CPULIST", 0, "Run rttrace itself on these CPUs (default: CPUs no tracked task may use, else the one they use least)", 3 },
 	{ "max-tasks", OPT_MAX_TASKS, "N", 0, "Room for N tracked tasks (default: targets + 32 for -t/COMMAND)", 3 },
 	{ "irq-mode", OPT_IRQ_MODE, "auto|fentry|kprobe|tracepoint|sched", 0,
 	  "How to time threaded IRQ handlers (default: the best the kernel allows)", 3 },
@@ -253,6 +257,14 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 	case OPT_PERFETTO:
 		o->perfetto_path = arg;
 		break;
+	case OPT_HOUSEKEEPING: {
+		cpu_set_t set;
+
+		if (rt_cpulist_parse(arg, &set, &why))
+			die_usage(state, "bad --housekeeping '%s' (a CPU list, e.g. 0 or 0-1,4)", arg, why);
+		o->housekeeping = arg;
+		break;
+	}
 	case OPT_BTF:
 		o->btf_path = arg;
 		break;

@@ -48,6 +48,7 @@ struct rt_opts {
 	bool irq_tracking;    /* set by run: an IRQ thread is among the targets */
 	const char *prom_path;     /* --prom-file: node_exporter textfile */
 	const char *perfetto_path; /* --perfetto: captured windows as a trace */
+	const char *housekeeping;  /* --housekeeping CPULIST: where rttrace runs (NULL: chosen) */
 };
 
 /* Parse `rttrace run ...` (argv[0] is "run").  Exits with RT_EXIT_USAGE and

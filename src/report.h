@@ -32,6 +32,10 @@ struct rt_report {
 	uint64_t own_cpu_ns;       /* its CPU time, user + system */
 	uint64_t drain_min_ns;     /* shortest capture drain period used */
 	uint64_t windows_lost;     /* worst/violation windows not captured */
+	/* where rttrace itself ran ("" when not measured: a persistent
+	 * session has no rttrace process) and why there */
+	char housekeeping_cpus[64];
+	const char *housekeeping_reason;
 };
 
 /* The metrics reported for a task: the IRQ ones only for IRQ threads. */

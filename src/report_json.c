@@ -136,6 +136,11 @@ int rt_report_json(const char *path, const struct rt_report *r)
 	json_object_object_add(sys, "birth_state_from_user_space", json_object_new_boolean(r->defer_fork));
 	json_object_object_add(sys, "irq_mode", r->irq_mode ?
 			       json_object_new_string(rt_irq_mode_name(r->irq_mode)) : NULL);
+	/* where rttrace itself ran (a CPU list), and why there */
+	json_object_object_add(sys, "housekeeping_cpus", !r->housekeeping_cpus[0] ? NULL :
+			       json_object_new_string(r->housekeeping_cpus));
+	json_object_object_add(sys, "housekeeping", !r->housekeeping_reason ? NULL :
+			       json_object_new_string(r->housekeeping_reason));
 	json_object_object_add(root, "system", sys);
 	json_object_object_add(sess, "start_ns", json_object_new_int64((int64_t)r->start_ns));
 	json_object_object_add(sess, "end_ns", json_object_new_int64((int64_t)r->end_ns));

@@ -89,8 +89,9 @@ void rt_report_text(FILE *f, const struct rt_report *r)
 	if (r->own_measured && r->end_ns > r->start_ns) {
 		double secs = (r->end_ns - r->start_ns) / 1e9;
 
-		fprintf(f, "rttrace itself: %.1f wakeups/s, %.2f %% of a CPU\n",
-			r->own_wakeups / secs, r->own_cpu_ns / secs / 1e7);
+		fprintf(f, "rttrace itself: %.1f wakeups/s, %.2f %% of a CPU, on CPU %s\n",
+			r->own_wakeups / secs, r->own_cpu_ns / secs / 1e7,
+			r->housekeeping_cpus[0] ? r->housekeeping_cpus : "?");
 	}
 	if (!r->feat->timer_detect)
 		fprintf(f, "note: this kernel lacks bpf_task_pt_regs(); relief time is not measured\n");

@@ -20,6 +20,7 @@
 #include "interval.h"
 #include "export_perfetto.h"
 #include "export_prom.h"
+#include "housekeeping.h"
 
 static volatile sig_atomic_t stop_signal, dump_signal;
 
@@ -48,6 +49,7 @@ struct run_ctx {
 	FILE *jsonl;
 	struct rusage own_start, own_end; /* rttrace's own use: session start, end */
 	bool own_started, own_ended;
+	struct rt_housekeeper hk; /* where rttrace itself runs */
 };
 
 static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool final);
@@ -101,6 +103,53 @@ static int resolve_targets(struct run_ctx *c, int *ntasks)
 		*ntasks += n;
 	}
 	return 0;
+}
+
+/* The TIDs of the targets as they are before tracing (malloc'd): rttrace
+ * places itself away from them before it loads anything. */
+static uint32_t *target_tids(const struct run_ctx *c, int *n)
+{
+	uint32_t *tids = malloc((size_t)(c->o.ntids + 1) * sizeof(*tids)), *more;
+	int i, j;
+
+	*n = 0;
+	if (!tids)
+		return NULL;
+	for (i = 0; i < c->o.ntids; i++)
+		tids[(*n)++] = c->o.tids[i];
+	if (c->child > 0)
+		tids[(*n)++] = (uint32_t)c->child;
+	for (i = 0; i < c->o.ntgids; i++) {
+		uint32_t *group = NULL;
+		int ng = 0;
+
+		if (rt_proc_threads(c->o.tgids[i], &group, &ng) || !ng)
+			continue;
+		more = realloc(tids, (size_t)(*n + ng) * sizeof(*tids));
+		if (more) {
+			tids = more;
+			for (j = 0; j < ng; j++)
+				tids[(*n)++] = group[j];
+		}
+		free(group);
+	}
+	return tids;
+}
+
+/* The tracked tasks still alive, from the slots (malloc'd). */
+static uint32_t *live_tids(struct run_ctx *c, int *n)
+{
+	uint32_t i, ns = rt_tracer_nslots(&c->tr);
+	uint32_t *tids = malloc((ns ? ns : 1) * sizeof(*tids));
+
+	*n = 0;
+	for (i = 0; tids && i < ns; i++) {
+		uint32_t flags = __atomic_load_n(&c->tr.slots[i].flags, __ATOMIC_ACQUIRE);
+
+		if ((flags & RT_SLOT_VALID) && !(flags & RT_SLOT_EXITED))
+			tids[(*n)++] = c->tr.slots[i].tid;
+	}
+	return tids;
 }
 
 /* Fork the command held before exec, so it is tracked before it runs: its
@@ -264,10 +313,14 @@ static void sleep_until(uint64_t t_ns)
 #define RT_WAKE_ADOPT_NS (10ULL * 1000 * 1000)
 /* Exits are looked for at most this often (a /proc read per task). */
 #define RT_EXIT_CHECK_NS RT_DRAIN_MAX_NS
+/* Tracked tasks' affinity and CPU use are looked at this often, to keep
+ * rttrace off their CPUs as they change (a /proc read or two per task). */
+#define RT_PLACE_CHECK_NS (1000ULL * 1000 * 1000)
 
 static void trace_loop(struct run_ctx *c, uint64_t start_ns)
 {
 	uint64_t next_tick = start_ns + c->o.interval_ns, next_exit_check = 0;
+	uint64_t next_place_check = start_ns + RT_PLACE_CHECK_NS;
 	uint64_t end = c->o.duration_ns ? start_ns + c->o.duration_ns : UINT64_MAX;
 	uint64_t period = c->tr.capture ? c->cap.period_ns : RT_WAKE_NO_CAPTURE_NS, now, wake;
 
@@ -308,6 +361,16 @@ static void trace_loop(struct run_ctx *c, uint64_t start_ns)
 		}
 		if (now >= end)
 			break;
+		if (now >= next_place_check) {
+			int n;
+			uint32_t *tids = live_tids(c, &n);
+
+			if (tids)
+				rt_housekeeper_update(&c->hk, tids, n,
+						      now - next_place_check + RT_PLACE_CHECK_NS);
+			free(tids);
+			next_place_check = now + RT_PLACE_CHECK_NS;
+		}
 		if (now >= next_exit_check) {
 			next_exit_check = now + RT_EXIT_CHECK_NS;
 			reap_child(c, false);
@@ -369,6 +432,8 @@ static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
 	r->skipped_runs = rt_tracer_skipped_runs(&c->tr);
 	r->windows_lost = cnt->commits_lost + c->cap.windows_dropped;
 	r->drain_min_ns = c->cap.min_period_ns;
+	rt_cpulist_format(&c->hk.ran_on, r->housekeeping_cpus, sizeof(r->housekeeping_cpus));
+	r->housekeeping_reason = rt_hk_reason_name(c->hk.reason);
 	own_footprint(c, r);
 }
 
@@ -486,7 +551,15 @@ int rt_cmd_run(int argc, char **argv)
 	}
 	if (c.o.command && (rc = spawn_command(&c)))
 		return rc;
-	rc = rt_tracer_open(&c.tr, &c.o, (uint32_t)max_slots);
+	{
+		int n;
+		uint32_t *tids = target_tids(&c, &n);
+
+		rc = rt_housekeeper_start(&c.hk, c.o.housekeeping, tids, tids ? n : 0, false);
+		free(tids);
+	}
+	if (!rc)
+		rc = rt_tracer_open(&c.tr, &c.o, (uint32_t)max_slots);
 	if (!rc && rt_capture_open(&c.cap, &c.tr, rt_now_ns()))
 		rc = RT_EXIT_RUNTIME;
 	if (!rc && c.o.interval_ns && rt_interval_init(&c.iv, (uint32_t)max_slots, rt_now_ns()))
@@ -506,6 +579,7 @@ int rt_cmd_run(int argc, char **argv)
 		rt_capture_close(&c.cap);
 		if (c.tr.skel)
 			rt_tracer_close(&c.tr);
+		rt_housekeeper_free(&c.hk);
 		return rc;
 	}
 	/* The session spans every sample: the kernel side counts only windows
@@ -552,5 +626,6 @@ int rt_cmd_run(int argc, char **argv)
 		rc = RT_EXIT_RUNTIME; /* the command could not be run */
 	rt_capture_close(&c.cap);
 	rt_tracer_close(&c.tr);
+	rt_housekeeper_free(&c.hk);
 	return rc;
 }

@@ -33,6 +33,7 @@
 #include "rttrace.skel.h"
 #include "cli.h"
 #include "duration.h"
+#include "housekeeping.h"
 #include "procfs.h"
 #include "report.h"
 #include "session.h"
@@ -195,6 +196,31 @@ static int gate_lost_error(const char *pin)
 	return RT_EXIT_RUNTIME;
 }
 
+/* A session command runs briefly, but on a traced CPU even briefly is an
+ * interruption: keep it off the CPUs the session's live tasks (and `also`,
+ * a task being added) may run on. */
+static void keep_off_tracked(struct rt_tracer *t, uint32_t also)
+{
+	uint32_t i, n = __atomic_load_n(&t->bss->next_slot, __ATOMIC_SEQ_CST), *tids;
+	struct rt_housekeeper h;
+	int nt = 0;
+
+	if (n > t->max_slots)
+		n = t->max_slots;
+	tids = malloc((n + 1) * sizeof(*tids));
+	if (!tids)
+		return;
+	for (i = 0; i < n; i++)
+		if ((t->slots[i].flags & RT_SLOT_VALID) &&
+		    !(t->slots[i].flags & (RT_SLOT_REMOVED | RT_SLOT_EXITED)))
+			tids[nt++] = t->slots[i].tid;
+	if (also)
+		tids[nt++] = also;
+	if (!rt_housekeeper_start(&h, NULL, tids, nt, true))
+		rt_housekeeper_free(&h);
+	free(tids);
+}
+
 /* Report the given slots (all valid ones when only < 0). */
 static int session_report(struct rt_tracer *t, int only, const char *json_path, bool quiet)
 {
@@ -301,6 +327,12 @@ int rt_cmd_start(int argc, char **argv)
 	if (statfs("/sys/fs/bpf", &sfs) || sfs.f_type != 0xcafe4a11 /* BPF_FS_MAGIC */)
 		/* pinning needs bpffs; if this fails, mkdir below says so */
 		mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL);
+	{
+		struct rt_housekeeper h; /* no task yet: off the isolated CPUs */
+
+		if (!rt_housekeeper_start(&h, NULL, NULL, 0, true))
+			rt_housekeeper_free(&h);
+	}
 	rc = rt_tracer_open(&t, &o, (uint32_t)o.max_tasks);
 	if (rc)
 		return rc;
@@ -356,6 +388,7 @@ int rt_cmd_add(int argc, char **argv)
 	rc = attach_session(&t, &o);
 	if (rc)
 		return rc;
+	keep_off_tracked(&t, tid);
 	if (session_gate_lost())
 		return gate_lost_error(session_gate_lost());
 	if (rt_proc_task(tid, &pt)) {
@@ -404,6 +437,7 @@ int rt_cmd_slo(int argc, char **argv)
 	rc = attach_session(&t, &o);
 	if (rc)
 		return rc;
+	keep_off_tracked(&t, 0);
 	idx = find_slot(&t, tid, false);
 	if (idx < 0) {
 		fprintf(stderr, "rttrace: TID %u is not tracked (rttrace add %u)\n", tid, tid);
@@ -456,6 +490,7 @@ int rt_cmd_del(int argc, char **argv)
 	rc = attach_session(&t, &o);
 	if (rc)
 		return rc;
+	keep_off_tracked(&t, 0);
 	idx = find_slot(&t, tid, false);
 	if (idx < 0) {
 		fprintf(stderr, "rttrace: TID %u is not tracked\n", tid);
@@ -493,7 +528,10 @@ int rt_cmd_report(int argc, char **argv)
 	if (argc > 1 && (!(json = json_arg(argc, argv, &k)) || k != argc))
 		return usage_error("usage: rttrace report [--json FILE]");
 	rc = attach_session(&t, &o);
-	return rc ? rc : session_report(&t, -1, json, false);
+	if (rc)
+		return rc;
+	keep_off_tracked(&t, 0);
+	return session_report(&t, -1, json, false);
 }
 
 int rt_cmd_stop(int argc, char **argv)
@@ -508,6 +546,7 @@ int rt_cmd_stop(int argc, char **argv)
 	rc = attach_session(&t, &o);
 	if (rc)
 		return rc;
+	keep_off_tracked(&t, 0);
 	/* every report, then the pins go and the programs detach with them */
 	__atomic_store_n(&t.data->session_end_ns, rt_now_ns(), __ATOMIC_SEQ_CST);
 	rc = session_report(&t, -1, json, false);

@@ -109,5 +109,72 @@ class NoInterruptOnTracedCpu(unittest.TestCase):
         self.assertLessEqual(added, 5, f"{added} IRQ-work interrupts on CPU {TRACED_CPU}")
 
 
+def cpus_allowed(pid):
+    """The CPUs process pid may run on (its main thread's mask)."""
+    return os.sched_getaffinity(pid)
+
+
+@unittest.skipIf(os.cpu_count() < 2, "needs two CPUs")
+class RttraceOnHousekeepingCpus(unittest.TestCase):
+    def test_keeps_off_the_tracked_cpu_as_it_moves(self):
+        """rttrace runs where no tracked task may run, and follows a task
+        whose affinity changes during the session."""
+        loop, lt = workload("control_loop", "--period", "10ms", "--busy", "100us",
+                            "--cpu", "1", "-d", "8s")
+        try:
+            p = rttrace("-p", str(lt["main"]), "-d", "4", popen=True)
+            time.sleep(1.0)
+            before = cpus_allowed(p.pid)
+            os.sched_setaffinity(lt["main"], {0})
+            time.sleep(2.5)  # placement is looked at every second
+            after = cpus_allowed(p.pid)
+            r = wait_run(p)
+        finally:
+            loop.kill()
+            loop.wait()
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(before, {0})
+        self.assertEqual(after, {1})
+        self.assertEqual(r.report["system"]["housekeeping_cpus"], "0-1")
+        self.assertEqual(r.report["system"]["housekeeping"], "free")
+        self.assertRegex(r.out, r"rttrace itself: [0-9.]+ wakeups/s, .* on CPU 0-1")
+
+    @unittest.skipIf(not shutil.which("cyclictest"), "needs cyclictest (rt-tests)")
+    def test_cyclictest_shape_leaves_its_cpu(self):
+        """cyclictest's main thread may run anywhere and its measuring
+        thread is pinned to CPU 1: no CPU is free of tracked tasks, so
+        rttrace takes the one they use least, CPU 0."""
+        p = rttrace("-d", "4", "--", "cyclictest", "-m", "-p", "80", "-t", "1", "-a", "1",
+                    "-i", "1000", "-l", "2500", "-q", popen=True)
+        time.sleep(2.0)
+        mask = cpus_allowed(p.pid)
+        r = wait_run(p)
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(mask, {0})
+        self.assertEqual(r.report["system"]["housekeeping_cpus"], "0")
+        self.assertEqual(r.report["system"]["housekeeping"], "least_used")
+
+    def test_user_cpus_and_bad_lists(self):
+        loop, lt = workload("control_loop", "--period", "10ms", "--cpu", "1", "-d", "6s")
+        try:
+            p = rttrace("-p", str(lt["main"]), "-d", "2", "--housekeeping", "1", popen=True)
+            time.sleep(1.0)
+            mask = cpus_allowed(p.pid)
+            r = wait_run(p)
+            bad = rttrace("-p", str(lt["main"]), "-d", "1", "--housekeeping", "0-")
+            off = rttrace("-p", str(lt["main"]), "-d", "1", "--housekeeping", "4095")
+        finally:
+            loop.kill()
+            loop.wait()
+        self.assertEqual(mask, {1})
+        self.assertEqual((r.report["system"]["housekeeping_cpus"],
+                          r.report["system"]["housekeeping"]), ("1", "user"))
+        self.assertIn("tracked tasks may run on CPU 1", r.err)
+        for b in (bad, off):
+            self.assertEqual(b.rc, 2, b.err)
+            self.assertEqual(len(b.err.strip().splitlines()), 1, b.err)
+            self.assertIn("--housekeeping", b.err)
+
+
 if __name__ == "__main__":
     unittest.main()

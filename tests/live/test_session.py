@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -195,5 +196,33 @@ class Session(unittest.TestCase):
         self.assertEqual(rep.count(f"TID {tid} "), 2, rep)
 
 
-if __name__ == "__main__":
-    unittest.main()
+
+@unittest.skipIf(not shutil.which("strace") or os.cpu_count() < 2, "needs strace and two CPUs")
+class SessionCommandsKeepOff(unittest.TestCase):
+    def setUp(self):
+        rt("stop")
+
+    def tearDown(self):
+        rt("stop")
+
+    def test_report_runs_off_the_tracked_cpu(self):
+        """A session command is brief, but on a traced CPU even brief is a
+        disturbance: `report` pins itself to the CPU no tracked task may use."""
+        wl, tids = workload("control_loop", "--period", "10ms", "--busy", "100us",
+                            "--cpu", "1", "-d", "5s")
+        fd, log = tempfile.mkstemp(prefix="rttrace-strace-")
+        os.close(fd)
+        try:
+            self.assertEqual(rt("start").returncode, 0)
+            self.assertEqual(rt("add", str(tids["main"])).returncode, 0)
+            cp = subprocess.run(["strace", "-e", "trace=sched_setaffinity", "-o", log,
+                                 RTTRACE, "report"], capture_output=True, text=True, timeout=60)
+            with open(log) as f:
+                calls = f.read()
+        finally:
+            os.unlink(log)
+            wl.kill()
+            wl.wait()
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertRegex(calls, r"sched_setaffinity\(0, \d+, \[0\]\)\s+= 0", calls)
+
