@@ -113,11 +113,11 @@ live-test: all
 	$(PYTHON) tests/live/run_tests.py
 
 # Everything: unit tests, live tests on this kernel, a quick run of the
-# benchmark suite (fails only if the suite breaks, never on numbers), and the
+# benchmark suites (fails only if a suite breaks, never on numbers), and the
 # PREEMPT_RT VM lab (tests/vm).
 # `deps` first: a fresh machine has none of the test packages (it is quick
 # when everything is installed).
-test: deps unit-test live-test bench-quick vmtest
+test: deps unit-test live-test bench-quick bench-rt-quick vmtest
 
 demo: deps-if-missing all
 	./tests/demo.sh

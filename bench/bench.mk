@@ -2,11 +2,15 @@
 #   make bench        full suite, interleaved rounds; writes bench/RESULTS.md
 #   make bench-quick  one short round of everything (< 60 s); fails if the
 #                     suite itself breaks, never on performance numbers
+#   make bench-rt     RT-impact suite (bench/rt_impact.py): cyclictest under
+#                     rttrace, interleaved A/B; its section of bench/RESULTS.md
+#   make bench-rt-quick  one short round of it (build/bench/RT-IMPACT-quick.md)
 BENCH_OUT := $(OUT)/bench
 BENCH_BINS := $(BENCH_OUT)/empty_loader $(BENCH_OUT)/parts_loader $(BENCH_OUT)/churn
 BENCH_ARGS ?=
+BENCH_RT_ARGS ?=
 
-.PHONY: bench bench-quick bench-bins
+.PHONY: bench bench-quick bench-bins bench-rt bench-rt-quick
 
 bench-bins: $(BENCH_BINS)
 
@@ -34,5 +38,11 @@ bench: all $(BENCH_BINS)
 
 bench-quick: all $(BENCH_BINS)
 	$(PYTHON) bench/bench.py --quick --out $(BENCH_OUT)/RESULTS-quick.md $(BENCH_ARGS)
+
+bench-rt: all
+	$(PYTHON) bench/rt_impact.py --out bench/RESULTS.md $(BENCH_RT_ARGS)
+
+bench-rt-quick: all
+	$(PYTHON) bench/rt_impact.py --quick --out $(BENCH_OUT)/RT-IMPACT-quick.md $(BENCH_RT_ARGS)
 
 .SECONDARY: $(BENCH_OUT)/empty.bpf.o $(BENCH_OUT)/parts.bpf.o

@@ -840,6 +840,17 @@ def report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign, e
     return "\n".join(L) + "\n"
 
 
+def keep_rt_impact(path, txt):
+    """txt plus the rt-impact section (bench/rt_impact.py) of the old path."""
+    try:
+        with open(path) as f:
+            m = re.search(r"<!-- rt-impact:begin -->.*?<!-- rt-impact:end -->\n?",
+                          f.read(), re.S)
+    except OSError:
+        m = None
+    return txt + "\n" + m.group(0) if m else txt
+
+
 # ---- main ------------------------------------------------------------------
 
 def main():
@@ -912,6 +923,7 @@ def main():
                      {int(k): v for k, v in raw["scale"].items()}, raw["churn"], raw["cyclic"],
                      have_capture, raw.get("foreign", []), raw.get("elapsed", 0),
                      raw.get("placement", {}))
+        txt = keep_rt_impact(a.out, txt)
         with open(a.out, "w") as f:
             f.write(txt)
         print(txt)
@@ -946,6 +958,7 @@ def main():
         txt = report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign,
                      time.time() - t0, placement)
         os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+        txt = keep_rt_impact(a.out, txt)
         with open(a.out, "w") as f:
             f.write(txt)
         with open(os.path.join(BUILD, "bench", "last-raw.json"), "w") as f:
