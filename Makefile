@@ -11,7 +11,7 @@ VERSION := 0.1.0
 
 BPF_ARCH_DEF := $(if $(filter x86,$(ARCH)),-D__TARGET_ARCH_x86,-D__TARGET_ARCH_$(ARCH))
 CFLAGS ?= -O2 -g -Wall -Wextra -Wno-unused-parameter
-ALL_CFLAGS := $(CFLAGS) -I$(OUT) -Ibpf -Iinclude -Isrc -DRTTRACE_VERSION=\"$(VERSION)\"
+ALL_CFLAGS := $(CFLAGS) -I$(OUT) -Iinclude -Isrc -DRTTRACE_VERSION=\"$(VERSION)\"
 LIBS := -lbpf -lelf -lz -ljson-c -lm
 
 SRCS := src/main.c src/cli.c src/duration.c src/stats.c src/procfs.c \
@@ -30,14 +30,14 @@ DEB_TEST := libcmocka-dev bpftrace python3 rt-tests linux-perf libbpf-tools util
 
 all: $(OUT)/rttrace workloads
 
-$(OUT)/rttrace.bpf.o: bpf/rttrace.bpf.c bpf/rttrace.h bpf/hist.h bpf/core_fixes.bpf.h vmlinux/$(ARCH)/vmlinux.h | $(OUT)
-	$(CLANG) -g -O2 -target bpf -mcpu=v3 $(BPF_ARCH_DEF) -Ivmlinux/$(ARCH) -Ibpf -c $< -o $@
+$(OUT)/rttrace.bpf.o: bpf/rttrace.bpf.c $(wildcard include/rttrace/*.h) bpf/core_fixes.bpf.h vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+	$(CLANG) -g -O2 -target bpf -mcpu=v3 $(BPF_ARCH_DEF) -Ivmlinux/$(ARCH) -Iinclude -Ibpf -c $< -o $@
 	llvm-strip -g $@
 
 $(OUT)/rttrace.skel.h: $(OUT)/rttrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name rttrace_bpf > $@
 
-$(OUT)/obj/%.o: src/%.c $(OUT)/rttrace.skel.h $(wildcard src/*.h) bpf/rttrace.h bpf/hist.h | $(OUT)/obj
+$(OUT)/obj/%.o: src/%.c $(OUT)/rttrace.skel.h $(wildcard src/*.h) $(wildcard include/rttrace/*.h) | $(OUT)/obj
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(OUT)/rttrace: $(OBJS)
@@ -71,16 +71,16 @@ static: $(STATIC_BIN)
 pi4:
 	$(MAKE) ARCH=arm64 static static-workloads
 
-$(SOUT)/rttrace.bpf.o: bpf/rttrace.bpf.c bpf/rttrace.h bpf/hist.h bpf/core_fixes.bpf.h vmlinux/$(ARCH)/vmlinux.h
+$(SOUT)/rttrace.bpf.o: bpf/rttrace.bpf.c $(wildcard include/rttrace/*.h) bpf/core_fixes.bpf.h vmlinux/$(ARCH)/vmlinux.h
 	mkdir -p $(SOUT)/obj $(SOUT)/workloads
-	$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf -c $< -o $@
+	$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude -Ibpf -c $< -o $@
 	llvm-strip -g $@
 
 $(SOUT)/rttrace.skel.h: $(SOUT)/rttrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name rttrace_bpf > $@
 
-$(SOUT)/obj/%.o: src/%.c $(SOUT)/rttrace.skel.h $(wildcard src/*.h) bpf/rttrace.h bpf/hist.h
-	$(SCC) $(CFLAGS) -I$(SOUT) -Ibpf -Iinclude -Isrc -DRTTRACE_VERSION=\"$(VERSION)\" -c $< -o $@
+$(SOUT)/obj/%.o: src/%.c $(SOUT)/rttrace.skel.h $(wildcard src/*.h) $(wildcard include/rttrace/*.h)
+	$(SCC) $(CFLAGS) -I$(SOUT) -Iinclude -Isrc -DRTTRACE_VERSION=\"$(VERSION)\" -c $< -o $@
 
 $(STATIC_BIN): $(SOBJS)
 	$(SCC) -static $(CFLAGS) -o $@ $^ $(STATIC_LIBS)

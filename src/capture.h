@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "rttrace.h"
+#include "rttrace/rttrace.h"
 #include "tracer.h"
 
 /* One captured window: its descriptor and its events, in time order. */

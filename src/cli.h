@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "rttrace.h"
+#include "rttrace/rttrace.h"
 
 /* Exit codes: the contract scripts rely on. */
 #define RT_EXIT_OK 0

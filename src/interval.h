@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include "rttrace.h"
+#include "rttrace/rttrace.h"
 
 /* Continuous mode (-i): what each task looked like at the last summary. */
 struct rt_interval_prev {

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include "cli.h"
-#include "rttrace.h"
+#include "rttrace/rttrace.h"
 #include "tracer.h"
 #include "capture.h"
 

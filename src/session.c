@@ -29,7 +29,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "rttrace.h"
+#include "rttrace/rttrace.h"
 #include "rttrace.skel.h"
 #include "cli.h"
 #include "duration.h"

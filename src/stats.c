@@ -2,10 +2,7 @@
 #include <math.h>
 #include "stats.h"
 
-#ifndef __always_inline
-#define __always_inline inline __attribute__((always_inline))
-#endif
-#include "hist.h"
+#include "rttrace/hist.h"
 
 void rt_bucket_range(uint32_t b, uint64_t *lo, uint64_t *hi)
 {

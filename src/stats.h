@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 #include <linux/types.h>
-#include "rttrace.h"
+#include "rttrace/rttrace.h"
 
 /* Value range [lo, hi] covered by histogram bucket b. */
 void rt_bucket_range(uint32_t b, uint64_t *lo, uint64_t *hi);

@@ -14,7 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "rttrace.h"
+#include "rttrace/rttrace.h"
 #include "rttrace.skel.h"
 #include "tracer.h"
 #include "report.h"

@@ -8,7 +8,7 @@
 #include <linux/types.h>
 #include "cli.h"
 #include "procfs.h"
-#include "rttrace.h"
+#include "rttrace/rttrace.h"
 
 /* Which kernel mechanisms this session uses (probed, never assumed). */
 struct rt_features {

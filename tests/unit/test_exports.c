@@ -17,10 +17,7 @@
 #include "report.h"
 #include "export_prom.h"
 #include "export_perfetto.h"
-#ifndef __always_inline
-#define __always_inline inline __attribute__((always_inline))
-#endif
-#include "hist.h"
+#include "rttrace/hist.h"
 
 #define S0 1000000000000ULL            /* session start (CLOCK_MONOTONIC ns) */
 #define W0 (S0 + 1000000)              /* latency window: 250 us */

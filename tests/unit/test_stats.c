@@ -9,10 +9,7 @@
 #include <math.h>
 #include <cmocka.h>
 #include "stats.h"
-#ifndef __always_inline
-#define __always_inline inline __attribute__((always_inline))
-#endif
-#include "hist.h"
+#include "rttrace/hist.h"
 
 static void add(struct rt_metric_stats *ms, __u32 *h, uint64_t v)
 {

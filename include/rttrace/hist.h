@@ -8,7 +8,8 @@
 #ifndef __RTTRACE_HIST_H
 #define __RTTRACE_HIST_H
 
-#include "rttrace.h"
+#include "rttrace/compiler.h"
+#include "rttrace/rttrace.h"
 
 static __always_inline __u32 rt_log2_u64(__u64 v)
 {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Structures shared by the BPF programs (bpf/rttrace.bpf.c) and the loader
- * (src/).  Everything here is sized on purpose; sizes are stated so the
- * README's memory table can be checked against the code.
+ * The ABI between the BPF programs (bpf/) and user space (src/): every
+ * structure both sides read.  Everything here is sized on purpose; sizes
+ * are stated so the documented memory costs can be checked against it.
  */
 #ifndef __RTTRACE_H
 #define __RTTRACE_H
