@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/duration.h"	/* the duration parser shared with rttrace */
+
 #define NSEC_PER_USEC 1000LL
 #define NSEC_PER_MSEC 1000000LL
 #define NSEC_PER_SEC  1000000000LL
@@ -91,12 +93,15 @@ static inline void fatal(const char *fmt, ...)
  * Handle getopt_long's error returns. Use an optstring starting with ':'
  * and set opterr = 0 so that we print exactly one line.
  */
+__attribute__((noreturn))
 static inline void getopt_fail(int c, char **argv)
 {
 	const char *arg = (optind > 0 && argv[optind - 1]) ? argv[optind - 1] : "?";
 	if (c == ':')
 		usage_error("option '%s' requires an argument", arg);
-	if (optopt && optopt != '?')
+	/* optopt is the bad short option; for "--long=arg" given to an
+	 * option without argument it is that option's id: print the arg */
+	if (optopt && optopt != '?' && strncmp(arg, "--", 2))
 		usage_error("unknown option '-%c'", optopt);
 	usage_error("unknown option '%s'", arg);
 }
@@ -111,34 +116,18 @@ static inline void no_extra_args(int argc, char **argv)
 /* argument parsing                                                    */
 
 /*
- * Duration: <number>[ns|us|ms|s], bare number = ms. Decimals allowed
- * ("0.5ms", "1.5s"). Must be >= 0.
+ * Duration: <number>[unit], bare number = ms. Decimals allowed ("0.5ms",
+ * "1.5s"). Must be >= 0. The parser is rttrace's own (src/duration.h,
+ * header-only): units ns, us (or µs), ms, s, m, h.
  */
 static inline int parse_duration_ns(const char *s, int64_t *out)
 {
-	char *end;
-	double v, mult;
+	const char *why;
+	uint64_t ns;
 
-	if (!s || !*s)
+	if (rt_parse_duration_unit(s, RT_NSEC_PER_MSEC, &ns, &why) || ns > 4000000000000000000ULL)
 		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || v != v || v < 0)
-		return -1;
-	if (*end == '\0' || !strcmp(end, "ms"))
-		mult = 1e6;
-	else if (!strcmp(end, "ns"))
-		mult = 1.0;
-	else if (!strcmp(end, "us"))
-		mult = 1e3;
-	else if (!strcmp(end, "s"))
-		mult = 1e9;
-	else
-		return -1;
-	v *= mult;
-	if (v > 4.0e18)
-		return -1;
-	*out = (int64_t)(v + 0.5);
+	*out = (int64_t)ns;
 	return 0;
 }
 
@@ -500,6 +489,135 @@ static inline int64_t limits_end(const struct limits *l, int64_t start_ns)
 static inline int limits_iter_done(const struct limits *l, long long it)
 {
 	return l->iterations >= 0 && it >= l->iterations;
+}
+
+/* ------------------------------------------------------------------ */
+/* the shared command line                                             */
+
+/*
+ * Every workload takes -h/--help and -d/--duration D; the options below
+ * are shared by the workloads that ask for them (flags in .shared).  A
+ * workload lists only its own long options (ids from 1000 up) and handles
+ * them in its loop; wl_getopt() handles the shared ones and the errors:
+ *
+ *	struct wl_cmdline cl = { .usage = usage_text, .own = longopts,
+ *				 .shared = WL_ITERATIONS | WL_SCHED | WL_BUSY_WALL,
+ *				 .lim = &lim, .sched = &cfg };
+ *	while ((c = wl_getopt(&cl, argc, argv)) != -1)
+ *		switch (c) { case OPT_PERIOD: ...; break; }
+ *	wl_getopt_done(&cl, argc, argv);
+ */
+enum {
+	WL_ITERATIONS = 1 << 0,	/* -n/--iterations N (lim->iterations) */
+	WL_POLICY     = 1 << 1,	/* --policy, --prio (sched; 50 by default with fifo/rr) */
+	WL_CPU        = 1 << 2,	/* --cpu N (sched->cpu, or *cpu when set) */
+	WL_BUSY_WALL  = 1 << 3,	/* --busy-wall (g_busy_wall) */
+	WL_SCHED      = WL_POLICY | WL_CPU,
+};
+
+enum { WL_OPT_POLICY = 900, WL_OPT_PRIO, WL_OPT_CPU, WL_OPT_BUSY_WALL };
+
+#define WL_MAX_OPTS 48
+
+struct wl_cmdline {
+	const char *usage;		/* -h prints it to stdout, exit 0 */
+	const struct option *own;	/* the workload's own long options */
+	unsigned shared;		/* WL_* */
+	struct limits *lim;		/* -d, -n */
+	struct sched_cfg *sched;	/* --policy, --prio, --cpu */
+	int *cpu;			/* --cpu without a sched_cfg (pi_inversion) */
+	/* filled by wl_getopt() */
+	struct option table[WL_MAX_OPTS];
+	char optstring[8];
+	int ready;
+};
+
+static inline void wl_cmdline_init(struct wl_cmdline *cl, char **argv)
+{
+	static const struct {
+		struct option opt;
+		unsigned need;		/* 0: every workload */
+	} shared[] = {
+		{ { "help", no_argument, 0, 'h' }, 0 },
+		{ { "duration", required_argument, 0, 'd' }, 0 },
+		{ { "iterations", required_argument, 0, 'n' }, WL_ITERATIONS },
+		{ { "policy", required_argument, 0, WL_OPT_POLICY }, WL_POLICY },
+		{ { "prio", required_argument, 0, WL_OPT_PRIO }, WL_POLICY },
+		{ { "cpu", required_argument, 0, WL_OPT_CPU }, WL_CPU },
+		{ { "busy-wall", no_argument, 0, WL_OPT_BUSY_WALL }, WL_BUSY_WALL },
+	};
+	size_t n = 0, i;
+
+	set_prog_name(argv[0]);
+	for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if (!shared[i].need || (cl->shared & shared[i].need))
+			cl->table[n++] = shared[i].opt;
+	for (const struct option *o = cl->own; o && o->name; o++) {
+		if (n + 1 >= WL_MAX_OPTS)
+			fatal("too many options (raise WL_MAX_OPTS)");
+		cl->table[n++] = *o;
+	}
+	memset(&cl->table[n], 0, sizeof(cl->table[n]));
+	snprintf(cl->optstring, sizeof(cl->optstring), ":hd:%s",
+		 (cl->shared & WL_ITERATIONS) ? "n:" : "");
+	if (!cl->cpu && cl->sched)
+		cl->cpu = &cl->sched->cpu;
+	opterr = 0;	/* getopt_fail() prints the one error line */
+	cl->ready = 1;
+}
+
+/*
+ * getopt_long() over the shared and the workload's own options: handles
+ * the shared ones, exits on -h and on errors (exit 2), returns the id of
+ * the workload's own options, -1 at the end.
+ */
+static inline int wl_getopt(struct wl_cmdline *cl, int argc, char **argv)
+{
+	int c;
+
+	if (!cl->ready)
+		wl_cmdline_init(cl, argv);
+	while ((c = getopt_long(argc, argv, cl->optstring, cl->table, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(cl->usage, stdout);
+			exit(0);
+		case 'd':
+			cl->lim->duration_ns = opt_duration_pos(optarg, "--duration");
+			cl->lim->duration_set = 1;
+			break;
+		case 'n':
+			cl->lim->iterations = opt_int(optarg, "--iterations", 1, LLONG_MAX);
+			break;
+		case WL_OPT_POLICY:
+			cl->sched->policy = opt_policy(optarg, "--policy");
+			break;
+		case WL_OPT_PRIO:
+			cl->sched->prio = opt_prio(optarg, "--prio");
+			cl->sched->prio_set = 1;
+			break;
+		case WL_OPT_CPU:
+			*cl->cpu = opt_cpu(optarg, "--cpu");
+			break;
+		case WL_OPT_BUSY_WALL:
+			g_busy_wall = 1;
+			break;
+		case ':':
+		case '?':
+			getopt_fail(c, argv);
+		default:
+			return c;
+		}
+	}
+	return -1;
+}
+
+/* After the loop: no stray arguments; --prio without an RT policy. */
+static inline void wl_getopt_done(struct wl_cmdline *cl, int argc, char **argv)
+{
+	no_extra_args(argc, argv);
+	if (cl->shared & WL_POLICY)
+		sched_cfg_finalize(cl->sched, "--", 50);
 }
 
 #endif /* RTTRACE_WORKLOADS_COMMON_H */

@@ -38,13 +38,11 @@ static const char usage_text[] =
 
 enum {
 	OPT_PERIOD = 1000, OPT_BUSY, OPT_BLOCK, OPT_BLOCK_MS, OPT_POST_PERIOD, OPT_BUSY_AFTER,
-	OPT_RELATIVE, OPT_POLICY, OPT_PRIO, OPT_CPU, OPT_NPOLICY, OPT_NPRIO, OPT_NCPU, OPT_BUSY_WALL, OPT_POST_OFFSET,
+	OPT_RELATIVE, OPT_NPOLICY, OPT_NPRIO, OPT_NCPU, OPT_POST_OFFSET,
 };
 
+/* with -h/-d/-n, --policy/--prio/--cpu, --busy-wall of common.h */
 static const struct option longopts[] = {
-	{ "help", no_argument, 0, 'h' },
-	{ "duration", required_argument, 0, 'd' },
-	{ "iterations", required_argument, 0, 'n' },
 	{ "period", required_argument, 0, OPT_PERIOD },
 	{ "busy", required_argument, 0, OPT_BUSY },
 	{ "block", required_argument, 0, OPT_BLOCK },
@@ -52,13 +50,9 @@ static const struct option longopts[] = {
 	{ "post-period", required_argument, 0, OPT_POST_PERIOD },
 	{ "busy-after", required_argument, 0, OPT_BUSY_AFTER },
 	{ "relative", no_argument, 0, OPT_RELATIVE },
-	{ "policy", required_argument, 0, OPT_POLICY },
-	{ "prio", required_argument, 0, OPT_PRIO },
-	{ "cpu", required_argument, 0, OPT_CPU },
 	{ "notifier-policy", required_argument, 0, OPT_NPOLICY },
 	{ "notifier-prio", required_argument, 0, OPT_NPRIO },
 	{ "notifier-cpu", required_argument, 0, OPT_NCPU },
-	{ "busy-wall", no_argument, 0, OPT_BUSY_WALL },
 	{ "post-offset", required_argument, 0, OPT_POST_OFFSET },
 	{ 0, 0, 0, 0 },
 };
@@ -99,14 +93,12 @@ int main(int argc, char **argv)
 	int64_t period = 10 * NSEC_PER_MSEC, busy = 2 * NSEC_PER_MSEC, busy_after = 0;
 	int64_t block = 0, post_period = 7 * NSEC_PER_MSEC;
 	int relative = 0, c;
+	struct wl_cmdline cl = { .usage = usage_text, .own = longopts,
+				 .shared = WL_ITERATIONS | WL_SCHED | WL_BUSY_WALL,
+				 .lim = &lim, .sched = &cfg };
 
-	set_prog_name(argv[0]);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hd:n:", longopts, NULL)) != -1) {
+	while ((c = wl_getopt(&cl, argc, argv)) != -1) {
 		switch (c) {
-		case 'h': fputs(usage_text, stdout); return 0;
-		case 'd': lim.duration_ns = opt_duration_pos(optarg, "--duration"); lim.duration_set = 1; break;
-		case 'n': lim.iterations = opt_int(optarg, "--iterations", 1, LLONG_MAX); break;
 		case OPT_PERIOD: period = opt_duration_pos(optarg, "--period"); break;
 		case OPT_BUSY: busy = opt_duration(optarg, "--busy"); break;
 		case OPT_BLOCK: block = opt_duration_pos(optarg, "--block"); break;
@@ -115,18 +107,12 @@ int main(int argc, char **argv)
 		case OPT_POST_OFFSET: g_post_offset = opt_duration_pos(optarg, "--post-offset"); break;
 		case OPT_BUSY_AFTER: busy_after = opt_duration(optarg, "--busy-after"); break;
 		case OPT_RELATIVE: relative = 1; break;
-		case OPT_POLICY: cfg.policy = opt_policy(optarg, "--policy"); break;
-		case OPT_PRIO: cfg.prio = opt_prio(optarg, "--prio"); cfg.prio_set = 1; break;
-		case OPT_CPU: cfg.cpu = opt_cpu(optarg, "--cpu"); break;
 		case OPT_NPOLICY: g_ncfg.policy = opt_policy(optarg, "--notifier-policy"); break;
 		case OPT_NPRIO: g_ncfg.prio = opt_prio(optarg, "--notifier-prio"); g_ncfg.prio_set = 1; break;
 		case OPT_NCPU: g_ncfg.cpu = opt_cpu(optarg, "--notifier-cpu"); break;
-		case OPT_BUSY_WALL: g_busy_wall = 1; break;
-		default: getopt_fail(c, argv);
 		}
 	}
-	no_extra_args(argc, argv);
-	sched_cfg_finalize(&cfg, "--", 50);
+	wl_getopt_done(&cl, argc, argv);
 	sched_cfg_finalize(&g_ncfg, "--notifier-", 50);
 	g_post_period = post_period;
 

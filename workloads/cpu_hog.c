@@ -21,18 +21,12 @@ static const char usage_text[] =
 "Durations: <num>[ns|us|ms|s], bare number = ms.\n"
 "stdout: 'tid main=T' at start, one JSON summary line at exit.\n";
 
-enum { OPT_PERIOD = 1000, OPT_BUSY, OPT_POLICY, OPT_PRIO, OPT_CPU, OPT_BUSY_WALL };
+enum { OPT_PERIOD = 1000, OPT_BUSY };
 
+/* with -h/-d/-n, --policy/--prio/--cpu, --busy-wall of common.h */
 static const struct option longopts[] = {
-	{ "help", no_argument, 0, 'h' },
-	{ "duration", required_argument, 0, 'd' },
-	{ "iterations", required_argument, 0, 'n' },
 	{ "period", required_argument, 0, OPT_PERIOD },
 	{ "busy", required_argument, 0, OPT_BUSY },
-	{ "policy", required_argument, 0, OPT_POLICY },
-	{ "prio", required_argument, 0, OPT_PRIO },
-	{ "cpu", required_argument, 0, OPT_CPU },
-	{ "busy-wall", no_argument, 0, OPT_BUSY_WALL },
 	{ 0, 0, 0, 0 },
 };
 
@@ -42,25 +36,17 @@ int main(int argc, char **argv)
 	struct sched_cfg cfg = SCHED_CFG_DEFAULT;
 	int64_t period = 10 * NSEC_PER_MSEC, busy = -1;
 	int c;
+	struct wl_cmdline cl = { .usage = usage_text, .own = longopts,
+				 .shared = WL_ITERATIONS | WL_SCHED | WL_BUSY_WALL,
+				 .lim = &lim, .sched = &cfg };
 
-	set_prog_name(argv[0]);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hd:n:", longopts, NULL)) != -1) {
+	while ((c = wl_getopt(&cl, argc, argv)) != -1) {
 		switch (c) {
-		case 'h': fputs(usage_text, stdout); return 0;
-		case 'd': lim.duration_ns = opt_duration_pos(optarg, "--duration"); lim.duration_set = 1; break;
-		case 'n': lim.iterations = opt_int(optarg, "--iterations", 1, LLONG_MAX); break;
 		case OPT_PERIOD: period = opt_duration_pos(optarg, "--period"); break;
 		case OPT_BUSY: busy = opt_duration(optarg, "--busy"); break;
-		case OPT_POLICY: cfg.policy = opt_policy(optarg, "--policy"); break;
-		case OPT_PRIO: cfg.prio = opt_prio(optarg, "--prio"); cfg.prio_set = 1; break;
-		case OPT_CPU: cfg.cpu = opt_cpu(optarg, "--cpu"); break;
-		case OPT_BUSY_WALL: g_busy_wall = 1; break;
-		default: getopt_fail(c, argv);
 		}
 	}
-	no_extra_args(argc, argv);
-	sched_cfg_finalize(&cfg, "--", 50);
+	wl_getopt_done(&cl, argc, argv);
 	if (busy < 0)
 		busy = period;
 	int continuous = busy >= period;

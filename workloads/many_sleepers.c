@@ -19,15 +19,11 @@ static const char usage_text[] =
 "stdout: 'tid main=T' at start, 'threads=N' once all N threads are created and\n"
 "blocked, one JSON summary line at exit.\n";
 
-enum { OPT_THREADS = 1000, OPT_POLICY, OPT_PRIO, OPT_CPU };
+enum { OPT_THREADS = 1000 };
 
+/* with -h/-d, --policy/--prio/--cpu of common.h (no -n, no --busy-wall) */
 static const struct option longopts[] = {
-	{ "help", no_argument, 0, 'h' },
-	{ "duration", required_argument, 0, 'd' },
 	{ "threads", required_argument, 0, OPT_THREADS },
-	{ "policy", required_argument, 0, OPT_POLICY },
-	{ "prio", required_argument, 0, OPT_PRIO },
-	{ "cpu", required_argument, 0, OPT_CPU },
 	{ 0, 0, 0, 0 },
 };
 
@@ -53,22 +49,15 @@ int main(int argc, char **argv)
 {
 	struct limits lim = LIMITS_DEFAULT;
 	int n = 1024, c;
+	struct wl_cmdline cl = { .usage = usage_text, .own = longopts, .shared = WL_SCHED,
+				 .lim = &lim, .sched = &g_cfg };
 
-	set_prog_name(argv[0]);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hd:", longopts, NULL)) != -1) {
+	while ((c = wl_getopt(&cl, argc, argv)) != -1) {
 		switch (c) {
-		case 'h': fputs(usage_text, stdout); return 0;
-		case 'd': lim.duration_ns = opt_duration_pos(optarg, "--duration"); lim.duration_set = 1; break;
 		case OPT_THREADS: n = (int)opt_int(optarg, "--threads", 1, 100000); break;
-		case OPT_POLICY: g_cfg.policy = opt_policy(optarg, "--policy"); break;
-		case OPT_PRIO: g_cfg.prio = opt_prio(optarg, "--prio"); g_cfg.prio_set = 1; break;
-		case OPT_CPU: g_cfg.cpu = opt_cpu(optarg, "--cpu"); break;
-		default: getopt_fail(c, argv);
 		}
 	}
-	no_extra_args(argc, argv);
-	sched_cfg_finalize(&g_cfg, "--", 50);
+	wl_getopt_done(&cl, argc, argv);
 
 	pthread_t *th = calloc((size_t)n, sizeof(*th));
 	if (!th)

@@ -33,19 +33,13 @@ static const char usage_text[] =
 "Durations: <num>[ns|us|ms|s], bare number = ms.\n"
 "stdout: 'tid main=T worker0=T worker1=T ...' at start, one JSON summary line at exit.\n";
 
-enum { OPT_SEED = 1000, OPT_THREADS, OPT_POLICY, OPT_PRIO, OPT_CPU, OPT_LOG, OPT_BUSY_WALL };
+enum { OPT_SEED = 1000, OPT_THREADS, OPT_LOG };
 
+/* with -h/-d/-n, --policy/--prio/--cpu, --busy-wall of common.h */
 static const struct option longopts[] = {
-	{ "help", no_argument, 0, 'h' },
-	{ "duration", required_argument, 0, 'd' },
-	{ "iterations", required_argument, 0, 'n' },
 	{ "seed", required_argument, 0, OPT_SEED },
 	{ "threads", required_argument, 0, OPT_THREADS },
-	{ "policy", required_argument, 0, OPT_POLICY },
-	{ "prio", required_argument, 0, OPT_PRIO },
-	{ "cpu", required_argument, 0, OPT_CPU },
 	{ "log", required_argument, 0, OPT_LOG },
-	{ "busy-wall", no_argument, 0, OPT_BUSY_WALL },
 	{ 0, 0, 0, 0 },
 };
 
@@ -235,26 +229,18 @@ int main(int argc, char **argv)
 	unsigned long long seed = 1;
 	const char *log_path = NULL;
 	int c;
+	struct wl_cmdline cl = { .usage = usage_text, .own = longopts,
+				 .shared = WL_ITERATIONS | WL_SCHED | WL_BUSY_WALL,
+				 .lim = &g_lim, .sched = &g_cfg };
 
-	set_prog_name(argv[0]);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hd:n:", longopts, NULL)) != -1) {
+	while ((c = wl_getopt(&cl, argc, argv)) != -1) {
 		switch (c) {
-		case 'h': fputs(usage_text, stdout); return 0;
-		case 'd': g_lim.duration_ns = opt_duration_pos(optarg, "--duration"); g_lim.duration_set = 1; break;
-		case 'n': g_lim.iterations = opt_int(optarg, "--iterations", 1, LLONG_MAX); break;
 		case OPT_SEED: seed = (unsigned long long)opt_int(optarg, "--seed", 0, LLONG_MAX); break;
 		case OPT_THREADS: g_nw = (int)opt_int(optarg, "--threads", 1, MAX_WORKERS); break;
-		case OPT_POLICY: g_cfg.policy = opt_policy(optarg, "--policy"); break;
-		case OPT_PRIO: g_cfg.prio = opt_prio(optarg, "--prio"); g_cfg.prio_set = 1; break;
-		case OPT_CPU: g_cfg.cpu = opt_cpu(optarg, "--cpu"); break;
 		case OPT_LOG: log_path = optarg; g_logging = 1; break;
-		case OPT_BUSY_WALL: g_busy_wall = 1; break;
-		default: getopt_fail(c, argv);
 		}
 	}
-	no_extra_args(argc, argv);
-	sched_cfg_finalize(&g_cfg, "--", 50);
+	wl_getopt_done(&cl, argc, argv);
 
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);

@@ -33,15 +33,12 @@ static const char usage_text[] =
 "Durations: <num>[ns|us|ms|s], bare number = ms.\n"
 "stdout: 'tid main=T high=T medium=T low=T' at start, one JSON summary line at exit.\n";
 
-enum { OPT_PI = 1000, OPT_CPU, OPT_HPRIO, OPT_MPRIO, OPT_LPRIO, OPT_PERIOD, OPT_HBUSY,
-       OPT_MBUSY, OPT_MOFF, OPT_LHOLD, OPT_LSLEEP, OPT_BUSY_WALL };
+enum { OPT_PI = 1000, OPT_HPRIO, OPT_MPRIO, OPT_LPRIO, OPT_PERIOD, OPT_HBUSY,
+       OPT_MBUSY, OPT_MOFF, OPT_LHOLD, OPT_LSLEEP };
 
+/* with -h/-d/-n, --cpu, --busy-wall of common.h (no --policy/--prio) */
 static const struct option longopts[] = {
-	{ "help", no_argument, 0, 'h' },
-	{ "duration", required_argument, 0, 'd' },
-	{ "iterations", required_argument, 0, 'n' },
 	{ "pi", no_argument, 0, OPT_PI },
-	{ "cpu", required_argument, 0, OPT_CPU },
 	{ "high-prio", required_argument, 0, OPT_HPRIO },
 	{ "medium-prio", required_argument, 0, OPT_MPRIO },
 	{ "low-prio", required_argument, 0, OPT_LPRIO },
@@ -51,7 +48,6 @@ static const struct option longopts[] = {
 	{ "medium-offset", required_argument, 0, OPT_MOFF },
 	{ "low-hold", required_argument, 0, OPT_LHOLD },
 	{ "low-sleep", required_argument, 0, OPT_LSLEEP },
-	{ "busy-wall", no_argument, 0, OPT_BUSY_WALL },
 	{ 0, 0, 0, 0 },
 };
 
@@ -144,16 +140,13 @@ int main(int argc, char **argv)
 {
 	int pi = 0, cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0, c;
 	int prio[NTH] = { 90, 50, 10 };
+	struct wl_cmdline cl = { .usage = usage_text, .own = longopts,
+				 .shared = WL_ITERATIONS | WL_CPU | WL_BUSY_WALL,
+				 .lim = &g_lim, .cpu = &cpu };
 
-	set_prog_name(argv[0]);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hd:n:", longopts, NULL)) != -1) {
+	while ((c = wl_getopt(&cl, argc, argv)) != -1) {
 		switch (c) {
-		case 'h': fputs(usage_text, stdout); return 0;
-		case 'd': g_lim.duration_ns = opt_duration_pos(optarg, "--duration"); g_lim.duration_set = 1; break;
-		case 'n': g_lim.iterations = opt_int(optarg, "--iterations", 1, LLONG_MAX); break;
 		case OPT_PI: pi = 1; break;
-		case OPT_CPU: cpu = opt_cpu(optarg, "--cpu"); break;
 		case OPT_HPRIO: prio[HIGH] = opt_prio(optarg, "--high-prio"); break;
 		case OPT_MPRIO: prio[MEDIUM] = opt_prio(optarg, "--medium-prio"); break;
 		case OPT_LPRIO: prio[LOW] = opt_prio(optarg, "--low-prio"); break;
@@ -163,11 +156,9 @@ int main(int argc, char **argv)
 		case OPT_MOFF: g_moff = opt_duration(optarg, "--medium-offset"); break;
 		case OPT_LHOLD: g_lhold = opt_duration(optarg, "--low-hold"); break;
 		case OPT_LSLEEP: g_lsleep = opt_duration(optarg, "--low-sleep"); break;
-		case OPT_BUSY_WALL: g_busy_wall = 1; break;
-		default: getopt_fail(c, argv);
 		}
 	}
-	no_extra_args(argc, argv);
+	wl_getopt_done(&cl, argc, argv);
 	if (!(prio[HIGH] > prio[MEDIUM] && prio[MEDIUM] > prio[LOW]))
 		usage_error("need --high-prio > --medium-prio > --low-prio (got %d/%d/%d)",
 			    prio[HIGH], prio[MEDIUM], prio[LOW]);

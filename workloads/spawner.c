@@ -24,21 +24,14 @@ static const char usage_text[] =
 "stdout: 'tid main=T' at start, 'tid worker=T' per worker when it starts,\n"
 "one JSON summary line at exit.\n";
 
-enum { OPT_DELAY = 1000, OPT_THREADS, OPT_PERIOD, OPT_BUSY, OPT_POLICY, OPT_PRIO, OPT_CPU,
-       OPT_BUSY_WALL };
+enum { OPT_DELAY = 1000, OPT_THREADS, OPT_PERIOD, OPT_BUSY };
 
+/* with -h/-d/-n, --policy/--prio/--cpu, --busy-wall of common.h */
 static const struct option longopts[] = {
-	{ "help", no_argument, 0, 'h' },
-	{ "duration", required_argument, 0, 'd' },
-	{ "iterations", required_argument, 0, 'n' },
 	{ "delay", required_argument, 0, OPT_DELAY },
 	{ "threads", required_argument, 0, OPT_THREADS },
 	{ "period", required_argument, 0, OPT_PERIOD },
 	{ "busy", required_argument, 0, OPT_BUSY },
-	{ "policy", required_argument, 0, OPT_POLICY },
-	{ "prio", required_argument, 0, OPT_PRIO },
-	{ "cpu", required_argument, 0, OPT_CPU },
-	{ "busy-wall", no_argument, 0, OPT_BUSY_WALL },
 	{ 0, 0, 0, 0 },
 };
 
@@ -89,27 +82,19 @@ int main(int argc, char **argv)
 {
 	int64_t delay = NSEC_PER_SEC;
 	int nthreads = 1, c;
+	struct wl_cmdline cl = { .usage = usage_text, .own = longopts,
+				 .shared = WL_ITERATIONS | WL_SCHED | WL_BUSY_WALL,
+				 .lim = &g_lim, .sched = &g_cfg };
 
-	set_prog_name(argv[0]);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hd:n:", longopts, NULL)) != -1) {
+	while ((c = wl_getopt(&cl, argc, argv)) != -1) {
 		switch (c) {
-		case 'h': fputs(usage_text, stdout); return 0;
-		case 'd': g_lim.duration_ns = opt_duration_pos(optarg, "--duration"); g_lim.duration_set = 1; break;
-		case 'n': g_lim.iterations = opt_int(optarg, "--iterations", 1, LLONG_MAX); break;
 		case OPT_DELAY: delay = opt_duration(optarg, "--delay"); break;
 		case OPT_THREADS: nthreads = (int)opt_int(optarg, "--threads", 1, 256); break;
 		case OPT_PERIOD: g_period = opt_duration_pos(optarg, "--period"); break;
 		case OPT_BUSY: g_busy = opt_duration(optarg, "--busy"); break;
-		case OPT_POLICY: g_cfg.policy = opt_policy(optarg, "--policy"); break;
-		case OPT_PRIO: g_cfg.prio = opt_prio(optarg, "--prio"); g_cfg.prio_set = 1; break;
-		case OPT_CPU: g_cfg.cpu = opt_cpu(optarg, "--cpu"); break;
-		case OPT_BUSY_WALL: g_busy_wall = 1; break;
-		default: getopt_fail(c, argv);
 		}
 	}
-	no_extra_args(argc, argv);
-	sched_cfg_finalize(&g_cfg, "--", 50);
+	wl_getopt_done(&cl, argc, argv);
 
 	struct worker *w = calloc((size_t)nthreads, sizeof(*w));
 	if (!w)
