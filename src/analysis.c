@@ -8,20 +8,27 @@
  * ended by a lower-priority waker that a medium-priority task had kept off
  * the CPU.
  */
+#define _GNU_SOURCE /* SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analysis.h"
 #include "duration.h"
+#include "names.h"
 #include "procfs.h"
 
-#define VOLUNTARY_MASK 0x04C3
 #define NCPU RT_MAX_CPUS
+/* IRQ numbers named from /proc/interrupts; larger ones show as "?". */
+#define IRQ_NAMES 1024
+#define IRQ_NAME_LEN 32
+/* Medium-priority tasks followed per block when looking for an inversion. */
+#define MAX_MID 16
 
 struct who {
 	bool known;
 	uint32_t pid;
-	char comm[16];
+	char comm[RT_COMM_LEN];
 	int prio, policy;
 };
 
@@ -46,7 +53,7 @@ const char *rt_softirq_name(unsigned int vec)
 /* Names from /proc/interrupts, read once. */
 const char *rt_irq_name(unsigned int irq)
 {
-	static char names[1024][32];
+	static char names[IRQ_NAMES][IRQ_NAME_LEN];
 	static bool loaded;
 	char line[1024];
 	FILE *f;
@@ -58,7 +65,7 @@ const char *rt_irq_name(unsigned int irq)
 			char *end, *last;
 			unsigned long n = strtoul(line, &end, 10);
 
-			if (end == line || *end != ':' || n >= 1024)
+			if (end == line || *end != ':' || n >= IRQ_NAMES)
 				continue;
 			line[strcspn(line, "\n")] = 0;
 			last = strrchr(line, ' ');
@@ -68,7 +75,7 @@ const char *rt_irq_name(unsigned int irq)
 		if (f)
 			fclose(f);
 	}
-	if (irq < 1024 && !names[irq][0]) {
+	if (irq < IRQ_NAMES && !names[irq][0]) {
 		/* arm64 IPIs are listed as IPIn, not by number: ask sysfs */
 		char path[64];
 
@@ -77,31 +84,33 @@ const char *rt_irq_name(unsigned int irq)
 		if (f) {
 			if (fgets(line, sizeof(line), f)) {
 				line[strcspn(line, "\n")] = 0;
-				snprintf(names[irq], sizeof(names[irq]), "%.31s", line);
+				snprintf(names[irq], sizeof(names[irq]), "%.*s", IRQ_NAME_LEN - 1, line);
 			}
 			fclose(f);
 		}
 		if (!names[irq][0])
 			snprintf(names[irq], sizeof(names[irq]), "?");
 	}
-	return irq < 1024 ? names[irq] : "?";
+	return irq < IRQ_NAMES ? names[irq] : "?";
 }
 
 const char *rt_prio_label(int policy, int prio, char *buf, int len)
 {
-	const char *p = policy == 1 ? "FIFO" : policy == 2 ? "RR" : policy == 6 ? "DEADLINE" :
-			policy == 3 ? "BATCH" : policy == 5 ? "IDLE" : "OTHER";
+	const char *p = policy == SCHED_FIFO ? "FIFO" : policy == SCHED_RR ? "RR" :
+			policy == SCHED_DEADLINE ? "DEADLINE" : policy == SCHED_BATCH ? "BATCH" :
+			policy == SCHED_IDLE ? "IDLE" : "OTHER";
+	bool rt_policy = policy == SCHED_FIFO || policy == SCHED_RR;
 
 	if (prio < 0)
 		snprintf(buf, len, "%s", p);
-	else if (prio < 100 && (policy == 1 || policy == 2))
-		snprintf(buf, len, "%s %d", p, 99 - prio);
-	else if (prio < 100)
-		snprintf(buf, len, "%s boosted to FIFO %d", p, 99 - prio);
-	else if (prio == 120)
+	else if (prio < RT_MAX_RT_PRIO && rt_policy)
+		snprintf(buf, len, "%s %d", p, rt_priority_of(prio));
+	else if (prio < RT_MAX_RT_PRIO) /* priority inheritance from an RT task */
+		snprintf(buf, len, "%s boosted to FIFO %d", p, rt_priority_of(prio));
+	else if (prio == RT_DEFAULT_PRIO)
 		snprintf(buf, len, "%s", p);
 	else
-		snprintf(buf, len, "%s nice %d", p, prio - 120);
+		snprintf(buf, len, "%s nice %d", p, prio - RT_DEFAULT_PRIO);
 	return buf;
 }
 
@@ -115,8 +124,8 @@ static void set_who(struct who *w, uint32_t pid, const char *comm, int prio, int
 {
 	w->known = true;
 	w->pid = pid;
-	memcpy(w->comm, comm, 16);
-	w->comm[15] = 0;
+	memcpy(w->comm, comm, RT_COMM_LEN);
+	w->comm[RT_COMM_LEN - 1] = 0;
 	w->prio = prio;
 	w->policy = policy;
 }
@@ -249,7 +258,7 @@ static void initial_state(const struct rt_trace *t, struct cpu_state *cs)
 static void find_inversion(const struct rt_trace *t, struct rt_analysis *a, uint64_t b0,
 			   uint64_t b1, const struct rt_event *wake)
 {
-	struct { uint32_t pid; uint64_t ns; const struct rt_event *ev; } mid[16];
+	struct { uint32_t pid; uint64_t ns; const struct rt_event *ev; } mid[MAX_MID];
 	uint32_t low = wake->pid2;
 	int low_prio = wake->prio2, nmid = 0, lcpu = -1, i, k;
 	const struct rt_event *cur = NULL;
@@ -276,7 +285,7 @@ static void find_inversion(const struct rt_trace *t, struct rt_analysis *a, uint
 
 			for (k = 0; k < nmid && mid[k].pid != cur->pid2; k++)
 				;
-			if (k == nmid && nmid < 16) {
+			if (k == nmid && nmid < MAX_MID) {
 				mid[nmid].pid = cur->pid2;
 				mid[nmid].ns = 0;
 				mid[nmid++].ev = cur;
@@ -291,7 +300,7 @@ static void find_inversion(const struct rt_trace *t, struct rt_analysis *a, uint
 			mark = e->ts;
 		}
 		if (e->pid == low) {
-			waiting = e->arg || !(e->state & VOLUNTARY_MASK);
+			waiting = e->arg || !(e->state & RT_STATE_VOLUNTARY);
 			lcpu = e->cpu;
 			cur = e;
 			mark = e->ts;
@@ -303,12 +312,12 @@ static void find_inversion(const struct rt_trace *t, struct rt_analysis *a, uint
 		if (mid[k].ns > a->inv.mid_ns) {
 			a->inv.found = true;
 			a->inv.mid_tid = mid[k].pid;
-			memcpy(a->inv.mid_comm, mid[k].ev->comm2, 16);
+			memcpy(a->inv.mid_comm, mid[k].ev->comm2, RT_COMM_LEN);
 			a->inv.mid_prio = mid[k].ev->prio2;
 			a->inv.mid_policy = mid[k].ev->policy2;
 			a->inv.mid_ns = mid[k].ns;
 			a->inv.low_tid = low;
-			memcpy(a->inv.low_comm, wake->comm2, 16);
+			memcpy(a->inv.low_comm, wake->comm2, RT_COMM_LEN);
 			a->inv.low_prio = low_prio;
 			a->inv.low_policy = wake->policy2;
 		}
@@ -347,6 +356,11 @@ static void describe(const struct rt_analysis *a, const struct rt_part *p, char 
 		snprintf(buf, len, "unattributed (no event explains it)");
 }
 
+static const char *metric_name(unsigned int m)
+{
+	return m < RT_NR_METRICS ? rt_metric_names[m] : "?";
+}
+
 void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 		struct rt_analysis *a)
 {
@@ -356,7 +370,6 @@ void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 	int vcpu = t->w.ctx.target_cpu, i;
 	struct rt_part *block = NULL;
 	char d[32], what[256], pl[48];
-	static const char *mnames[] = { "latency", "response", "relief", "irq" };
 
 	memset(a, 0, sizeof(*a));
 	memset(cs, 0, sizeof(cs));
@@ -381,7 +394,7 @@ void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 		case RT_EV_SWITCH:
 			set_who(&cs[c].cur, e->pid2, e->comm2, e->prio2, e->policy2);
 			if (e->pid == victim_tid) {
-				if (!e->arg && (e->state & VOLUNTARY_MASK) && e->ts < e_ns) {
+				if (!e->arg && (e->state & RT_STATE_VOLUNTARY) && e->ts < e_ns) {
 					vs = V_BLOCKED;
 					b0 = e->ts;
 					block = charge(a, RT_PART_BLOCKED, 0, NULL, -1, 0, c, 0, true);
@@ -401,7 +414,7 @@ void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 			if (e->pid == victim_tid) {
 				if (vs == V_BLOCKED && block) {
 					block->tid = e->pid2;
-					memcpy(block->comm, e->comm2, 16);
+					memcpy(block->comm, e->comm2, RT_COMM_LEN);
 					block->prio = e->prio2;
 					block->policy = e->policy2;
 					/* no inversion claims from a gappy trace */
@@ -449,12 +462,12 @@ void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 
 	if (!a->nparts) {
 		snprintf(a->verdict, sizeof(a->verdict), "%s %s: no events captured",
-			 mnames[t->w.metric & 3], rt_fmt_duration(a->value_ns, d, sizeof(d)));
+			 metric_name(t->w.metric), rt_fmt_duration(a->value_ns, d, sizeof(d)));
 		return;
 	}
 	describe(a, &a->parts[0], what, sizeof(what));
 	i = snprintf(a->verdict, sizeof(a->verdict), "%s %s: %.0f %% %s",
-		     mnames[t->w.metric & 3], rt_fmt_duration(a->value_ns, d, sizeof(d)),
+		     metric_name(t->w.metric), rt_fmt_duration(a->value_ns, d, sizeof(d)),
 		     a->value_ns ? 100.0 * a->parts[0].ns / a->value_ns : 0.0, what);
 	if (t->truncated && i < (int)sizeof(a->verdict))
 		i += snprintf(a->verdict + i, sizeof(a->verdict) - i,

@@ -6,6 +6,15 @@
 #include <stdint.h>
 #include "capture.h"
 
+/*
+ * A switch-out with one of these task states (and not preempted) is a
+ * voluntary sleep: TASK_INTERRUPTIBLE 0x1, TASK_UNINTERRUPTIBLE 0x2,
+ * TASK_PARKED 0x40, TASK_DEAD 0x80, TASK_NOLOAD 0x400 (kernel state bits,
+ * stable since 4.14).  The seed's mask, as the BPF side's RT_VOLUNTARY_MASK
+ * (bpf/rttrace.bpf.c): the two must agree.
+ */
+#define RT_STATE_VOLUNTARY 0x04C3
+
 /* Kinds of time in a breakdown. */
 #define RT_PART_RUN "run"                 /* the task itself on a CPU      */
 #define RT_PART_TASK "task"               /* another task ran while it waited */
@@ -18,7 +27,7 @@
 struct rt_part {
 	const char *kind;
 	uint32_t tid;       /* task: who ran; blocked: who woke it; irq: irq number; softirq: vector */
-	char comm[16];
+	char comm[RT_COMM_LEN];
 	int prio;           /* kernel prio, -1 if not a task */
 	int policy;
 	int cpu;
@@ -29,7 +38,7 @@ struct rt_part {
 struct rt_inversion {
 	bool found;
 	uint32_t low_tid, mid_tid;
-	char low_comm[16], mid_comm[16];
+	char low_comm[RT_COMM_LEN], mid_comm[RT_COMM_LEN];
 	int low_prio, low_policy, mid_prio, mid_policy;
 	uint64_t mid_ns; /* how long the medium task kept the low one off the CPU */
 };
@@ -48,7 +57,8 @@ struct rt_analysis {
 };
 
 /* Split the window of trace t (a window of task victim_tid) into parts that
- * add up to its value, and write a one-line verdict. */
+ * add up to its value, and write a one-line verdict.  A report analyses its
+ * windows once, when it is built (rt_report_add_windows); renderers read that. */
 void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 		struct rt_analysis *a);
 

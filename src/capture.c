@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include <linux/bpf.h>
 #include "capture.h"
 #include "rttrace.skel.h"
 
@@ -102,11 +103,20 @@ void rt_trace_order(struct rt_trace *t, const struct rt_window *w, uint32_t tid)
 		}
 }
 
+/* Room for a window's events at first (doubled as needed), and for a
+ * drain's descriptors. */
+#define EVENTS_START 256
+#define PENDING_START 256
+
+/* pick[] entries: the drain's number in the high half, the index of the
+ * chosen descriptor in the low half. */
+#define PICK_INDEX_MASK 0xffffffffULL
+
 static void copy_window(struct rt_capture *c, const struct rt_window *w, struct rt_trace *t)
 {
 	const struct rt_tracer *tr = c->tr;
 	uint32_t ring = tr->ring_size;
-	int i, cap = 256;
+	int i, cap = EVENTS_START;
 
 	memset(t, 0, sizeof(*t));
 	t->valid = true;
@@ -193,7 +203,7 @@ static int on_window(void *ctx, void *data, size_t len)
 		fprintf(c->sample_log, "%u %u %u %llu %llu\n", c->tr->slots[w->slot].tid, w->metric,
 			w->kind, (unsigned long long)w->start_ns, (unsigned long long)w->end_ns);
 	if (c->npending == c->pending_cap) {
-		int cap = c->pending_cap ? 2 * c->pending_cap : 256;
+		int cap = c->pending_cap ? 2 * c->pending_cap : PENDING_START;
 		struct rt_window *more = realloc(c->pending, cap * sizeof(*more));
 
 		if (!more) {
@@ -234,8 +244,8 @@ static void copy_pending(struct rt_capture *c)
 		const struct rt_window *w = &c->pending[i];
 		uint64_t *pick = &c->pick[w->slot][w->metric][w->kind];
 
-		if ((*pick & ~0xffffffffULL) != drain ||
-		    replaces(w, &c->pending[(uint32_t)*pick]))
+		if ((*pick & ~PICK_INDEX_MASK) != drain ||
+		    replaces(w, &c->pending[(uint32_t)(*pick & PICK_INDEX_MASK)]))
 			*pick = drain | i;
 	}
 	for (i = 0; i < n; i++) {
@@ -298,7 +308,7 @@ uint64_t rt_drain_period(uint64_t period_ns, uint64_t elapsed_ns, double fill)
 static double quarter_fill(struct rt_capture *c, int consumed)
 {
 	const struct rt_tracer *tr = c->tr;
-	double fill = (double)consumed * (sizeof(struct rt_window) + 8) /
+	double fill = (double)consumed * (sizeof(struct rt_window) + BPF_RINGBUF_HDR_SZ) /
 		      (RT_COMMIT_RING_BYTES / 4);
 	int cpu;
 

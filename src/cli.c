@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Command line of `rttrace run`: argp, as libbpf-tools do. */
+/* Command line of `rttrace run` and of the persistent session's commands
+ * (start, add, slo, del, report, stop): argp, as libbpf-tools do. */
 #define _GNU_SOURCE
 #include <argp.h>
 #include <errno.h>
@@ -10,17 +11,9 @@
 #include "cli.h"
 #include "duration.h"
 #include "housekeeping.h"
+#include "names.h"
+#include "session.h"
 #include "version.h"
-
-const char *rt_metric_names[RT_NR_METRICS] = { "latency", "response", "relief", "irq",
-						 "irq_delay" };
-
-const char *rt_irq_mode_name(int mode)
-{
-	static const char *n[] = { "none", "fentry", "kprobe", "tracepoint", "sched" };
-
-	return mode >= 0 && mode <= RT_IRQM_SCHED ? n[mode] : "?";
-}
 
 enum {
 	OPT_SLO_LATENCY = 0x100,
@@ -219,14 +212,14 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 	case OPT_MAX_TASKS:
 		errno = 0;
 		v = strtol(arg, &end, 10);
-		if (errno || *end || v <= 0 || v > 1 << 20)
+		if (errno || *end || v <= 0 || v > RT_MAX_TASKS_LIMIT)
 			die_usage(state, "bad --max-tasks '%s'", arg, "expected 1..1048576");
 		o->max_tasks = (int)v;
 		break;
 	case 'i':
 		if (rt_parse_duration(arg, RT_DUR_BARE_SECONDS, &o->interval_ns, &why))
 			die_usage(state, "bad interval '%s'", arg, why);
-		if (o->interval_ns < 10000000ULL)
+		if (o->interval_ns < RT_MIN_INTERVAL_NS)
 			die_usage(state, "bad interval '%s'", arg, "must be at least 10ms");
 		break;
 	case OPT_JSON_LINES:
@@ -237,17 +230,8 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 		o->irq_specs[o->nirq_specs++] = arg;
 		break;
 	case OPT_IRQ_MODE:
-		if (!strcmp(arg, "auto"))
-			o->irq_mode = RT_IRQM_NONE;
-		else if (!strcmp(arg, "fentry"))
-			o->irq_mode = RT_IRQM_FENTRY;
-		else if (!strcmp(arg, "kprobe"))
-			o->irq_mode = RT_IRQM_KPROBE;
-		else if (!strcmp(arg, "tracepoint"))
-			o->irq_mode = RT_IRQM_TRACEPOINT;
-		else if (!strcmp(arg, "sched"))
-			o->irq_mode = RT_IRQM_SCHED;
-		else
+		o->irq_mode = rt_irq_mode_parse(arg);
+		if (o->irq_mode < 0)
 			die_usage(state, "bad --irq-mode '%s'", arg,
 				  "use auto, fentry, kprobe, tracepoint or sched");
 		break;
@@ -274,7 +258,8 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 	case OPT_TRACE_EVENTS:
 		errno = 0;
 		v = strtol(arg, &end, 10);
-		if (errno || *end || v < 64 || v > (1 << 20) || (v & (v - 1)))
+		if (errno || *end || v < RT_TRACE_EVENTS_MIN || v > RT_TRACE_EVENTS_MAX ||
+		    (v & (v - 1)))
 			die_usage(state, "bad --trace-events '%s'", arg,
 				  "expected a power of 2 from 64 to 1048576");
 		o->ring_size = (uint32_t)v;
@@ -328,4 +313,174 @@ void rt_parse_run_args(int argc, char **argv, struct rt_opts *o)
 	 * argp's default; we make it the documented usage code). */
 	argp_err_exit_status = RT_EXIT_USAGE;
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER * 0, NULL, o);
+}
+
+/* ---- the persistent session's commands ---------------------------------- */
+
+struct session_parse {
+	enum rt_session_cmd cmd;
+	struct rt_session_opts *o;
+	char *pos[3];  /* the positional arguments */
+	int npos;
+};
+
+/* Positional arguments of each command: exactly this many. */
+static const int session_npos[] = {
+	[RT_CMD_START] = 0, [RT_CMD_ADD] = 1, [RT_CMD_SLO] = 3,
+	[RT_CMD_DEL] = 1, [RT_CMD_REPORT] = 0, [RT_CMD_STOP] = 0,
+};
+
+/* The line a command's misuse prints (start has options to explain). */
+static const char *const session_usage[] = {
+	[RT_CMD_ADD] = "usage: rttrace add PID [--no-trace]",
+	[RT_CMD_SLO] = "usage: rttrace slo PID latency|response|relief|irq DURATION",
+	[RT_CMD_DEL] = "usage: rttrace del PID [--json FILE]",
+	[RT_CMD_REPORT] = "usage: rttrace report [--json FILE]",
+	[RT_CMD_STOP] = "usage: rttrace stop [--json FILE]",
+};
+
+static void session_die(const char *fmt, const char *arg, const char *why)
+{
+	die_usage(NULL, fmt, arg, why);
+}
+
+static void session_usage_error(enum rt_session_cmd cmd)
+{
+	session_die("%s", session_usage[cmd], NULL);
+}
+
+/* One TID ("1234"); -1 on anything else. */
+static int parse_one_tid(const char *s, uint32_t *tid)
+{
+	uint32_t *ids = NULL;
+	const char *why;
+	int n = 0, err;
+
+	err = rt_parse_id_list(s, &ids, &n, &why) || n != 1 ? -1 : 0;
+	if (!err)
+		*tid = ids[0];
+	free(ids);
+	return err;
+}
+
+/* slo's METRIC and DURATION, after its PID. */
+static void parse_slo_bound(struct rt_session_opts *o, const char *metric, const char *dur)
+{
+	const char *why;
+	int m;
+
+	/* irq_delay has no bound of its own */
+	for (m = 0; m < RT_IRQ_DELAY; m++)
+		if (!strcmp(metric, rt_metric_names[m]))
+			break;
+	if (m == RT_IRQ_DELAY)
+		session_die("%s", "unknown metric: use latency, response, relief or irq", NULL);
+	if (rt_parse_duration(dur, 0, &o->slo_ns, &why))
+		session_die("bad duration '%s'", dur, why);
+	o->metric = m;
+	o->slo_text = dur;
+}
+
+static error_t parse_session_arg(int key, char *arg, struct argp_state *state)
+{
+	struct session_parse *p = state->input;
+	struct rt_session_opts *o = p->o;
+	long v;
+	char *end;
+
+	switch (key) {
+	case OPT_MAX_TASKS:
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || v <= 0 || v > RT_MAX_TASKS_LIMIT)
+			session_die("%s", "bad --max-tasks", "expected 1..1048576");
+		o->max_tasks = (int)v;
+		break;
+	case OPT_BTF:
+		o->btf_path = arg;
+		break;
+	case 'v':
+		o->verbose++;
+		break;
+	case 'h': /* start has always taken -h too */
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case OPT_NO_TRACE:
+		break; /* a session never captures (nothing runs to copy the windows) */
+	case 'j':
+		o->json_path = arg;
+		break;
+	case ARGP_KEY_ARG:
+		if (p->cmd == RT_CMD_START) {
+			fprintf(stderr, "rttrace start: unknown argument '%s' (try rttrace start --help)\n",
+				arg);
+			exit(RT_EXIT_USAGE);
+		}
+		if (p->npos == session_npos[p->cmd])
+			session_usage_error(p->cmd);
+		p->pos[p->npos++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (p->npos != session_npos[p->cmd] ||
+		    (p->npos && parse_one_tid(p->pos[0], &o->tid)))
+			session_usage_error(p->cmd);
+		if (p->cmd == RT_CMD_SLO)
+			parse_slo_bound(o, p->pos[1], p->pos[2]);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+_Static_assert(RT_SESSION_TASKS == 256, "start --help states the default");
+
+static const struct argp_option start_options[] = {
+	{ "max-tasks", OPT_MAX_TASKS, "N", 0, "Room for N tracked tasks (default 256)", 0 },
+	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use when the kernel has none", 0 },
+	{ "verbose", 'v', 0, 0, "Print libbpf debug output and the chosen kernel features", 0 },
+	{ NULL, 'h', 0, OPTION_HIDDEN, "Give this help list", 0 },
+	{ 0 },
+};
+
+static const struct argp_option add_options[] = {
+	{ "no-trace", OPT_NO_TRACE, 0, 0, "Accepted for `run` compatibility: a session never captures", 0 },
+	{ 0 },
+};
+
+static const struct argp_option json_options[] = {
+	{ "json", 'j', "FILE|-", 0, "Also write the report as JSON to FILE (- for stdout)", 0 },
+	{ 0 },
+};
+
+static const struct argp_option no_options[] = {
+	{ 0 },
+};
+
+static const struct argp session_argps[] = {
+	[RT_CMD_START] = { start_options, parse_session_arg, NULL,
+		"Load rttrace and leave it running (pinned under " RT_PIN_DIR ").\v"
+		"Then: rttrace add PID, rttrace slo PID METRIC DURATION, rttrace del PID,\n"
+		"rttrace report [--json FILE], rttrace stop [--json FILE].", NULL, NULL, NULL },
+	[RT_CMD_ADD] = { add_options, parse_session_arg, "PID",
+		"Track thread PID (a TID) in the running session.", NULL, NULL, NULL },
+	[RT_CMD_SLO] = { no_options, parse_session_arg, "PID latency|response|relief|irq DURATION",
+		"Set a bound for the samples of PID completed from now on.", NULL, NULL, NULL },
+	[RT_CMD_DEL] = { json_options, parse_session_arg, "PID",
+		"Stop tracking PID and print its report.", NULL, NULL, NULL },
+	[RT_CMD_REPORT] = { json_options, parse_session_arg, NULL,
+		"Print the report of every task of the session.", NULL, NULL, NULL },
+	[RT_CMD_STOP] = { json_options, parse_session_arg, NULL,
+		"Print every report, then unload rttrace.", NULL, NULL, NULL },
+};
+
+void rt_parse_session_args(enum rt_session_cmd cmd, int argc, char **argv,
+			   struct rt_session_opts *o)
+{
+	struct session_parse p = { .cmd = cmd, .o = o };
+
+	memset(o, 0, sizeof(*o));
+	o->max_tasks = RT_SESSION_TASKS;
+	argp_err_exit_status = RT_EXIT_USAGE;
+	argp_parse(&session_argps[cmd], argc, argv, 0, NULL, &p);
 }

@@ -12,6 +12,14 @@
 #define RT_EXIT_USAGE 2
 #define RT_EXIT_VIOLATION 3
 
+/* Bounds of the command line's numbers. */
+#define RT_MAX_TASKS_LIMIT (1 << 20)    /* --max-tasks: 1..this */
+#define RT_TRACE_EVENTS_MIN 64          /* --trace-events: a power of 2 in */
+#define RT_TRACE_EVENTS_MAX (1 << 20)   /*   [min, max] */
+/* -i: the shortest interval (each summary wakes rttrace and prints a table) */
+#define RT_MIN_INTERVAL_NS (10ULL * 1000 * 1000)
+#define RT_SESSION_TASKS 256            /* rttrace start: default --max-tasks */
+
 enum rt_format { RT_FMT_TEXT, RT_FMT_SEED };
 enum rt_backend { RT_BACKEND_AUTO, RT_BACKEND_TP_BTF, RT_BACKEND_RAW_TP };
 
@@ -61,7 +69,31 @@ int rt_parse_id_list(const char *s, uint32_t **ids, int *n, const char **why);
 /* Parse "D" or "ID=D" for --slo-*; -1 on bad input. */
 int rt_parse_slo_arg(const char *s, uint32_t *id, uint64_t *ns, const char **why);
 
-extern const char *rt_metric_names[RT_NR_METRICS];
-const char *rt_irq_mode_name(int mode);
+/* The persistent session's commands (session.c). */
+enum rt_session_cmd {
+	RT_CMD_START,
+	RT_CMD_ADD,
+	RT_CMD_SLO,
+	RT_CMD_DEL,
+	RT_CMD_REPORT,
+	RT_CMD_STOP,
+};
+
+struct rt_session_opts {
+	int max_tasks;         /* start --max-tasks N (default RT_SESSION_TASKS) */
+	const char *btf_path;  /* start --btf FILE */
+	int verbose;           /* start -v */
+	uint32_t tid;          /* add, slo, del: PID (a TID) */
+	int metric;            /* slo: RT_LATENCY .. RT_IRQ */
+	uint64_t slo_ns;       /* slo: DURATION */
+	const char *slo_text;  /* slo: DURATION as given */
+	const char *json_path; /* del, report, stop: --json FILE */
+};
+
+/* Parse `rttrace start|add|slo|del|report|stop ...` (argv[0] names the
+ * command, as for run).  Exits with RT_EXIT_USAGE and a line on stderr on
+ * bad input, with 0 after --help. */
+void rt_parse_session_args(enum rt_session_cmd cmd, int argc, char **argv,
+			   struct rt_session_opts *o);
 
 #endif

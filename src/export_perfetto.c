@@ -13,15 +13,14 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "analysis.h"
+#include "comm.h"
 #include "duration.h"
 #include "export_perfetto.h"
+#include "names.h"
 #include "version.h"
 
-#define VOLUNTARY_MASK 0x04C3 /* as in analysis.c */
 #define TID_STRIDE 1000       /* > 2 * RT_MAX_CPUS + 2 */
 #define MAX_IRQ_NEST 16
-
-static const char *const metric_name[RT_NR_METRICS] = { "latency", "response", "relief", "irq" };
 
 /* A timed event waiting to be sorted into the output. */
 struct tev {
@@ -71,7 +70,7 @@ static json_object *jus(int64_t ns)
 
 static json_object *jcomm(const char *c)
 {
-	char out[64];
+	char out[RT_COMM_UTF8_LEN];
 
 	rt_comm_utf8(c, RT_COMM_LEN, out, sizeof(out));
 	return json_object_new_string(out);
@@ -151,7 +150,7 @@ static long irq_tid(int pid, int cpu) { return (long)pid * TID_STRIDE + 2 + 2 * 
 static void task_slice(struct out *o, int pid, uint32_t victim, uint32_t tid, const char *comm,
 		       int prio, int policy, int cpu, uint64_t t0, uint64_t t1, const char *end)
 {
-	char name[96], c[64], pl[48];
+	char name[96], c[RT_COMM_UTF8_LEN], pl[48];
 	json_object *e, *args;
 
 	if (t1 <= t0)
@@ -230,7 +229,7 @@ static const char *switch_reason(const struct rt_event *e, char *buf, int len)
 {
 	if (e->arg)
 		return "preempted";
-	if (e->state & VOLUNTARY_MASK)
+	if (e->state & RT_STATE_VOLUNTARY)
 		snprintf(buf, len, "blocked (state %u)", e->state);
 	else
 		snprintf(buf, len, "switched out, still runnable (state %u)", e->state);
@@ -241,7 +240,7 @@ static void window_events(struct out *o, int pid, const struct rt_trace *t, uint
 {
 	static struct cpu_track ct[RT_MAX_CPUS];
 	uint64_t s = t->w.start_ns, end = t->w.end_ns;
-	char buf[96], c1[64], c2[64], name[160];
+	char buf[96], c1[RT_COMM_UTF8_LEN], c2[RT_COMM_UTF8_LEN], name[160];
 	json_object *e, *args;
 	int i, c;
 
@@ -340,33 +339,33 @@ static void window_events(struct out *o, int pid, const struct rt_trace *t, uint
 }
 
 static void window(struct out *o, int pid, int i, int m, int kind, bool also_violation,
-		   const struct rt_trace *t)
+		   const struct rt_report_window *rw)
 {
+	const struct rt_trace *t = rw->trace;
+	const struct rt_analysis *a = &rw->a;
 	const struct rt_slot *s = &o->r->tasks[i];
 	const char *kname = kind == RT_WIN_WORST ? (also_violation ? "worst (and last violating)" :
 						    "worst") : "last violating";
-	char comm[64], d[32], name[256];
-	struct rt_analysis a;
+	char comm[RT_COMM_UTF8_LEN], d[32], name[256];
 	json_object *e, *args, *bd, *p;
 	long wtid = (long)pid * TID_STRIDE;
 	int j;
 
-	rt_analyze(t, s->tid, s->prio, &a);
 	rt_comm_utf8(s->comm, RT_COMM_LEN, comm, sizeof(comm));
 	rt_fmt_duration(t->w.end_ns - t->w.start_ns, d, sizeof(d));
-	snprintf(name, sizeof(name), "TID %u %s: %s %s %s", s->tid, comm, kname, metric_name[m], d);
+	snprintf(name, sizeof(name), "TID %u %s: %s %s %s", s->tid, comm, kname, rt_metric_names[m], d);
 	add_meta(o, "process_name", pid, wtid, "name", json_object_new_string(name));
 	add_meta(o, "process_sort_index", pid, wtid, "sort_index", json_object_new_int(pid));
 	add_meta(o, "thread_name", pid, wtid, "name", json_object_new_string("window"));
 	add_meta(o, "thread_sort_index", pid, wtid, "sort_index", json_object_new_int(0));
 
-	snprintf(name, sizeof(name), "%s %s %s", kname, metric_name[m], d);
+	snprintf(name, sizeof(name), "%s %s %s", kname, rt_metric_names[m], d);
 	e = base("X", name, "window", pid, wtid);
 	args = json_object_new_object();
 	json_object_object_add(args, "tid", json_object_new_int64(s->tid));
 	json_object_object_add(args, "tgid", json_object_new_int64(s->tgid));
 	json_object_object_add(args, "comm", json_object_new_string(comm));
-	json_object_object_add(args, "metric", json_object_new_string(metric_name[m]));
+	json_object_object_add(args, "metric", json_object_new_string(rt_metric_names[m]));
 	json_object_object_add(args, "kind", json_object_new_string(kind == RT_WIN_WORST ? "worst" :
 								   "last_violation"));
 	json_object_object_add(args, "value_ns", json_object_new_int64((int64_t)(t->w.end_ns - t->w.start_ns)));
@@ -374,18 +373,18 @@ static void window(struct out *o, int pid, int i, int m, int kind, bool also_vio
 	json_object_object_add(args, "end_ns", json_object_new_int64((int64_t)t->w.end_ns));
 	if (s->m[m].slo_ns != RT_SLO_UNSET)
 		json_object_object_add(args, "slo_ns", json_object_new_int64((int64_t)s->m[m].slo_ns));
-	json_object_object_add(args, "verdict", json_object_new_string(a.verdict));
+	json_object_object_add(args, "verdict", json_object_new_string(a->verdict));
 	json_object_object_add(args, "truncated", json_object_new_boolean(t->truncated));
 	json_object_object_add(args, "missing_events", json_object_new_int64((int64_t)t->missing));
 	bd = json_object_new_array();
-	for (j = 0; j < a.nparts; j++) {
+	for (j = 0; j < a->nparts; j++) {
 		p = json_object_new_object();
-		json_object_object_add(p, "kind", json_object_new_string(a.parts[j].kind));
-		json_object_object_add(p, "tid", json_object_new_int64(a.parts[j].tid));
-		if (a.parts[j].comm[0])
-			json_object_object_add(p, "comm", jcomm(a.parts[j].comm));
-		json_object_object_add(p, "cpu", json_object_new_int(a.parts[j].cpu));
-		json_object_object_add(p, "ns", json_object_new_int64((int64_t)a.parts[j].ns));
+		json_object_object_add(p, "kind", json_object_new_string(a->parts[j].kind));
+		json_object_object_add(p, "tid", json_object_new_int64(a->parts[j].tid));
+		if (a->parts[j].comm[0])
+			json_object_object_add(p, "comm", jcomm(a->parts[j].comm));
+		json_object_object_add(p, "cpu", json_object_new_int(a->parts[j].cpu));
+		json_object_object_add(p, "ns", json_object_new_int64((int64_t)a->parts[j].ns));
 		json_object_array_add(bd, p);
 	}
 	json_object_object_add(args, "breakdown", bd);
@@ -394,7 +393,7 @@ static void window(struct out *o, int pid, int i, int m, int kind, bool also_vio
 
 	e = base("i", "verdict", "verdict", pid, wtid);
 	args = json_object_new_object();
-	json_object_object_add(args, "verdict", json_object_new_string(a.verdict));
+	json_object_object_add(args, "verdict", json_object_new_string(a->verdict));
 	json_object_object_add(e, "args", args);
 	instant(o, e, t->w.end_ns);
 
@@ -446,20 +445,21 @@ int rt_export_perfetto(const char *path, const struct rt_report *r)
 	for (i = 0; i < r->ntasks; i++)
 		for (m = 0; m < RT_NR_METRICS; m++) {
 			const struct rt_metric_stats *ms = &r->tasks[i].m[m];
-			const struct rt_trace *t[RT_WIN_KINDS];
+			const struct rt_report_window *w[RT_WIN_KINDS];
+			bool same;
 
 			if (m == RT_IRQ && !ms->count)
 				continue;
 			for (k = 0; k < RT_WIN_KINDS; k++)
-				t[k] = rt_report_trace(r, i, m, k);
+				w[k] = rt_report_window(r, i, m, k);
 			if (ms->slo_ns == RT_SLO_UNSET || !ms->violations)
-				t[RT_WIN_VIOLATION] = NULL;
+				w[RT_WIN_VIOLATION] = NULL;
 			/* The last violation may be the worst window itself. */
-			bool same = t[0] && t[1] && t[0]->w.start_ns == t[1]->w.start_ns &&
-				    t[0]->w.end_ns == t[1]->w.end_ns;
+			same = w[0] && w[1] && w[0]->trace->w.start_ns == w[1]->trace->w.start_ns &&
+			       w[0]->trace->w.end_ns == w[1]->trace->w.end_ns;
 			for (k = 0; k < RT_WIN_KINDS; k++)
-				if (t[k] && !(k == RT_WIN_VIOLATION && same))
-					window(&o, ++pid, i, m, k, same, t[k]);
+				if (w[k] && !(k == RT_WIN_VIOLATION && same))
+					window(&o, ++pid, i, m, k, same, w[k]);
 		}
 
 	root = json_object_new_object();

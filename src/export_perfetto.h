@@ -6,7 +6,8 @@
 
 /*
  * Chrome/Perfetto JSON trace-event file of every captured window (worst and
- * last violation of every task and metric, via rt_report_trace()), for
+ * last violation of every task and metric, as the report holds them
+ * analysed: rt_report_window()), for
  * ui.perfetto.dev or chrome://tracing.  Written to "PATH.tmp", then
  * rename()d over PATH.  Returns 0, or -1 with errno set; prints nothing.
  * A report without capture (or without windows) gives a valid file with

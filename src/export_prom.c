@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "comm.h"
 #include "export_prom.h"
 #include "stats.h"
 
@@ -31,7 +32,7 @@ static const char *const metric_name[RT_NR_METRICS] = { "latency", "response", "
 
 /* Labels of one task, escaped once. */
 struct task_labels {
-	char comm[2 * 64 + 1];
+	char comm[2 * RT_COMM_UTF8_LEN + 1]; /* every byte may be escaped */
 	uint32_t pid, tgid;
 	bool skip; /* a newer task has the same labels (TID reuse) */
 };
@@ -58,7 +59,7 @@ static void escape_label(const char *in, char *out, size_t outlen)
 
 static void task_labels(const struct rt_slot *s, struct task_labels *l)
 {
-	char utf8[64];
+	char utf8[RT_COMM_UTF8_LEN];
 
 	rt_comm_utf8(s->comm, sizeof(s->comm), utf8, sizeof(utf8));
 	escape_label(utf8, l->comm, sizeof(l->comm));

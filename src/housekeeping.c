@@ -12,6 +12,12 @@
 /* Affinity pressures are sums of 1/n: equal sums may differ in the last bits. */
 #define PRESSURE_EPSILON 1e-9
 
+/* Fields of /proc/<tid>/stat (proc(5), counted from 1). */
+#define STAT_STATE 3     /* the first after comm's closing ')' */
+#define STAT_UTIME 14    /* clock ticks */
+#define STAT_STIME 15
+#define STAT_PROCESSOR 39 /* the CPU it last ran on */
+
 const char *rt_hk_reason_name(enum rt_hk_reason r)
 {
 	switch (r) {
@@ -312,13 +318,13 @@ static int task_runtime(uint32_t tid, uint64_t *runtime_ns, int *cpu)
 		return -1;
 	/* comm may hold spaces and ')': fields are counted from the last ')',
 	 * which is followed by field 3 (state). */
-	for (field = 3, tok = strtok_r(p + 1, " ", &save); tok;
+	for (field = STAT_STATE, tok = strtok_r(p + 1, " ", &save); tok;
 	     tok = strtok_r(NULL, " ", &save), field++) {
-		if (field == 14)
+		if (field == STAT_UTIME)
 			utime = strtoull(tok, NULL, 10);
-		else if (field == 15)
+		else if (field == STAT_STIME)
 			stime = strtoull(tok, NULL, 10);
-		else if (field == 39 && *cpu < 0)
+		else if (field == STAT_PROCESSOR && *cpu < 0)
 			*cpu = atoi(tok);
 	}
 	if (!have_sum)

@@ -7,13 +7,14 @@
  * the next interval instead).
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
-#include "cli.h"
+#include "comm.h"
 #include "duration.h"
 #include "interval.h"
-#include "report.h"
+#include "names.h"
 #include "stats.h"
 
 int rt_interval_init(struct rt_interval *iv, uint32_t nslots, uint64_t start_ns)
@@ -40,7 +41,7 @@ void rt_interval_tick(struct rt_interval *iv, struct rt_slot *slots, uint32_t n,
 		      uint64_t session_start_ns, uint64_t now_ns, FILE *text, FILE *jsonl)
 {
 	json_object *root = NULL, *tasks = NULL;
-	char b[6][32], comm[64];
+	char b[6][32], comm[RT_COMM_UTF8_LEN];
 	uint32_t i;
 	int m;
 

@@ -32,11 +32,16 @@ static void usage(FILE *f)
 
 static const struct {
 	const char *name;
+	const char *prog; /* how argp names the program in its messages */
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{ "run", rt_cmd_run },       { "start", rt_cmd_start }, { "add", rt_cmd_add },
-	{ "slo", rt_cmd_slo },       { "del", rt_cmd_del },     { "report", rt_cmd_report },
-	{ "stop", rt_cmd_stop },
+	{ "run", "rttrace run", rt_cmd_run },
+	{ "start", "rttrace start", rt_cmd_start },
+	{ "add", "rttrace add", rt_cmd_add },
+	{ "slo", "rttrace slo", rt_cmd_slo },
+	{ "del", "rttrace del", rt_cmd_del },
+	{ "report", "rttrace report", rt_cmd_report },
+	{ "stop", "rttrace stop", rt_cmd_stop },
 };
 
 int main(int argc, char **argv)
@@ -58,8 +63,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
-		if (commands[i].fn == rt_cmd_run)
-			argv[1] = "rttrace run"; /* argp names the program in its messages */
+		argv[1] = (char *)commands[i].prog;
 		return commands[i].fn(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "rttrace: unknown command '%s' (try rttrace --help)\n", argv[1]);

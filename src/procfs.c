@@ -47,7 +47,7 @@ int rt_proc_task(uint32_t tid, struct rt_proc_task *t)
 	if (!sched_getparam((pid_t)tid, &sp))
 		t->rt_priority = sp.sched_priority;
 	t->prio = (t->policy == SCHED_FIFO || t->policy == SCHED_RR) ?
-			  99 - t->rt_priority : 120;
+			  rt_prio_of(t->rt_priority) : RT_DEFAULT_PRIO;
 	return t->tgid ? 0 : -1;
 }
 
@@ -95,29 +95,29 @@ bool rt_proc_alive(uint32_t tgid, uint32_t tid)
 const char *rt_policy_name(int policy)
 {
 	switch (policy) {
-	case 0: return "SCHED_OTHER";
-	case 1: return "SCHED_FIFO";
-	case 2: return "SCHED_RR";
-	case 3: return "SCHED_BATCH";
-	case 5: return "SCHED_IDLE";
-	case 6: return "SCHED_DEADLINE";
+	case SCHED_OTHER: return "SCHED_OTHER";
+	case SCHED_FIFO: return "SCHED_FIFO";
+	case SCHED_RR: return "SCHED_RR";
+	case SCHED_BATCH: return "SCHED_BATCH";
+	case SCHED_IDLE: return "SCHED_IDLE";
+	case SCHED_DEADLINE: return "SCHED_DEADLINE";
 	default: return "SCHED_UNKNOWN";
 	}
 }
 
 /* The comm of an IRQ thread is "irq/<N>-<name>" (secondary: "irq/<N>-s-<name>"),
- * cut to 15 bytes: does it belong to interrupt `num` (>= 0) or `name`? */
+ * cut to RT_COMM_LEN - 1 bytes: does it belong to interrupt `num` (>= 0) or `name`? */
 static bool irq_comm_matches(const char *comm, long num, const char *name)
 {
+	const char *num_at = comm + sizeof(RT_IRQ_COMM_PREFIX) - 1, *rest;
 	char *end;
 	long n;
-	const char *rest;
 	size_t l;
 
-	if (strncmp(comm, "irq/", 4))
+	if (!rt_comm_is_irq_thread(comm))
 		return false;
-	n = strtol(comm + 4, &end, 10);
-	if (end == comm + 4 || *end != '-')
+	n = strtol(num_at, &end, 10);
+	if (end == num_at || *end != '-')
 		return false;
 	if (num >= 0)
 		return n == num;
@@ -126,9 +126,9 @@ static bool irq_comm_matches(const char *comm, long num, const char *name)
 		rest += 2;
 	l = strlen(rest);
 	/* the name may have been cut: it must be a prefix of NAME, and as long
-	 * as the 15-byte comm allowed */
+	 * as the comm allowed */
 	return l && !strncmp(name, rest, l) &&
-	       (l == strlen(name) || (size_t)(rest - comm) + l >= 15);
+	       (l == strlen(name) || (size_t)(rest - comm) + l >= RT_COMM_LEN - 1);
 }
 
 int rt_proc_irq_threads(const char *spec, uint32_t **tids, int *n)

@@ -2,12 +2,36 @@
 #ifndef RTTRACE_REPORT_H
 #define RTTRACE_REPORT_H
 
-#include <stdio.h>
+/*
+ * The report model.  Data flows one way:
+ *
+ *   collect      the statistics (slots), the captured windows (capture.c)
+ *   build        a struct rt_report: a consistent copy of the statistics,
+ *                then rt_report_add_windows(), once: every captured window
+ *                the report keeps, with its breakdown and verdict
+ *                (analysis.c)
+ *   render       text and seed (report_text.c, report_trace.c), JSON
+ *                (report_json.c), Prometheus (export_prom.c), Perfetto
+ *                (export_perfetto.c): they read the report and analyse
+ *                nothing
+ *
+ * `rttrace run` builds one in build_report() (run.c), the persistent
+ * session in session_report() (session.c).
+ */
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include "analysis.h"
+#include "capture.h"
 #include "cli.h"
 #include "rttrace/rttrace.h"
 #include "tracer.h"
-#include "capture.h"
+
+/* A captured window the report keeps, analysed. */
+struct rt_report_window {
+	const struct rt_trace *trace; /* its events (held by the capture) */
+	struct rt_analysis a;         /* breakdown, inversion, verdict */
+};
 
 /* Everything a report needs, copied out of the kernel after the session. */
 struct rt_report {
@@ -21,6 +45,11 @@ struct rt_report {
 	uint32_t *slot_idx;        /* slot index of each task (for its traces) */
 	int ntasks;
 	const struct rt_capture *capture; /* worst-case traces, NULL if off */
+	/* The windows of the capture the report keeps, analysed by
+	 * rt_report_add_windows() for the first nwin_tasks tasks; read them
+	 * with rt_report_window().  NULL: none (no capture, or not asked). */
+	struct rt_report_window **windows; /* [task][metric][kind], NULL: none */
+	int nwin_tasks;
 	int irq_mode;              /* enum rt_irq_mode */
 	bool capture_holders;      /* capture gated by holder marks (else interest word) */
 	bool switch_gate;          /* sched_switch entered through tp_switch_gate */
@@ -38,31 +67,40 @@ struct rt_report {
 	const char *housekeeping_reason;
 };
 
+/* What a report is built for (flags of the builders). */
+#define RT_REPORT_WINDOWS 0x1 /* analyse the captured windows: text, JSON and
+			       * Perfetto show them; Prometheus and the seed
+			       * format do not */
+
 /* The metrics reported for a task: the IRQ ones only for IRQ threads. */
 static inline int rt_report_nmetrics(const struct rt_slot *s)
 {
 	return (s->flags & RT_SLOT_IRQ) ? RT_NR_METRICS : RT_IRQ;
 }
 
-/* The trace kept for task i's metric m (worst or last violation), or NULL
- * when none was captured or it does not match the statistics. */
-const struct rt_trace *rt_report_trace(const struct rt_report *r, int i, int m, int kind);
+/*
+ * Analyse the windows the report keeps, once, after the statistics are in
+ * r (tasks, slot_idx, capture): for every task, metric and kind, the
+ * captured window, if the worst one is the one the statistics hold, and a
+ * last violation only where an SLO is set.  Replaces any earlier analysis.
+ * 0, or -1 when out of memory (the windows not analysed are left out, as
+ * if not captured).
+ */
+int rt_report_add_windows(struct rt_report *r);
 
-/* System facts for the report header. */
-struct rt_sysinfo {
-	char kernel[128];
-	char machine[65];
-	char preempt_model[32];
-	int cpus;
-};
-void rt_sysinfo_read(struct rt_sysinfo *si);
+/* Task i's metric m window of the kind (RT_WIN_WORST, RT_WIN_VIOLATION),
+ * analysed; NULL when the report has none. */
+const struct rt_report_window *rt_report_window(const struct rt_report *r, int i, int m,
+						int kind);
+
+/* Free the analysed windows (rt_report_add_windows). */
+void rt_report_free_windows(struct rt_report *r);
+/* Free what a builder allocated: tasks, slot_idx and the windows. */
+void rt_report_free(struct rt_report *r);
 
 void rt_report_text(FILE *f, const struct rt_report *r);
 void rt_report_seed(FILE *f, const struct rt_report *r);
 /* Returns 0, or -1 after printing why. */
 int rt_report_json(const char *path, const struct rt_report *r);
-
-/* Copy comm into out as valid UTF-8 (invalid bytes become U+FFFD). */
-void rt_comm_utf8(const char *comm, size_t len, char *out, size_t outlen);
 
 #endif

@@ -4,40 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <json-c/json.h>
+#include "comm.h"
+#include "names.h"
 #include "procfs.h"
 #include "report.h"
-#include "stats.h"
 #include "report_trace.h"
+#include "stats.h"
+#include "sysinfo.h"
 #include "version.h"
-
-void rt_comm_utf8(const char *comm, size_t len, char *out, size_t outlen)
-{
-	const unsigned char *p = (const unsigned char *)comm;
-	size_t i = 0, o = 0, n, k;
-
-	while (i < len && p[i] && o + 4 < outlen) {
-		unsigned char c = p[i];
-
-		n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 :
-		    (c & 0xF8) == 0xF0 ? 4 : 0;
-		if (n == 2 && c < 0xC2)
-			n = 0; /* overlong */
-		for (k = 1; n && k < n; k++)
-			if (i + k >= len || (p[i + k] & 0xC0) != 0x80)
-				n = 0;
-		if (!n) {
-			out[o++] = (char)0xEF; /* U+FFFD */
-			out[o++] = (char)0xBF;
-			out[o++] = (char)0xBD;
-			i++;
-			continue;
-		}
-		memcpy(out + o, p + i, n);
-		o += n;
-		i += n;
-	}
-	out[o] = 0;
-}
 
 static json_object *ns_or_null(uint64_t v, bool have)
 {
@@ -70,7 +44,7 @@ static json_object *task_json(const struct rt_report *r, int i)
 {
 	const struct rt_slot *s = &r->tasks[i];
 	json_object *o = json_object_new_object(), *ms = json_object_new_object();
-	char comm[64];
+	char comm[RT_COMM_UTF8_LEN];
 	int m;
 
 	rt_comm_utf8(s->comm, sizeof(s->comm), comm, sizeof(comm));

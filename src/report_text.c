@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Human report, and the seed module's report lines (--format seed). */
+#define _GNU_SOURCE /* SCHED_* of <sched.h> */
 #include <inttypes.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include "comm.h"
 #include "duration.h"
+#include "names.h"
 #include "procfs.h"
 #include "report.h"
-#include "stats.h"
 #include "report_trace.h"
+#include "stats.h"
+#include "sysinfo.h"
 
 static const char *cell(uint64_t ns, bool have, char *buf, int len)
 {
@@ -43,13 +48,13 @@ static void print_metric(FILE *f, const struct rt_slot *s, int m)
 static void print_task(FILE *f, const struct rt_report *r, int i)
 {
 	const struct rt_slot *s = &r->tasks[i];
-	char comm[64];
+	char comm[RT_COMM_UTF8_LEN];
 	int m;
 
 	rt_comm_utf8(s->comm, sizeof(s->comm), comm, sizeof(comm));
 	fprintf(f, "TID %u %s (process %u)  %s", s->tid, comm, s->tgid,
 		rt_policy_name(s->policy));
-	if (s->policy == 1 || s->policy == 2)
+	if (s->policy == SCHED_FIFO || s->policy == SCHED_RR)
 		fprintf(f, " %d", s->rt_priority);
 	fprintf(f, "%s\n", (s->flags & RT_SLOT_EXITED) ? "  [exited]" : "");
 	fprintf(f, "  %-9s %8s %10s %10s %10s %10s %10s %10s %10s %10s\n", "metric",
@@ -124,11 +129,11 @@ void rt_report_seed(FILE *f, const struct rt_report *r)
 
 	for (i = 0; i < r->ntasks; i++) {
 		const struct rt_slot *s = &r->tasks[i];
-		char comm[16];
+		char comm[RT_COMM_LEN];
 
-		memcpy(comm, s->comm, 15);
-		comm[15] = 0;
-		if (!strncmp(comm, "irq/", 4)) {
+		memcpy(comm, s->comm, RT_COMM_LEN - 1);
+		comm[RT_COMM_LEN - 1] = 0;
+		if (rt_comm_is_irq_thread(comm)) {
 			fprintf(f, "IRQ %s (PID=%u):\n", comm, s->tid);
 			fprintf(f, "  service_time_min/max (wake->first sleep): %lld / %llu ns\n",
 				seed_min(&s->m[RT_RESPONSE]), (unsigned long long)s->m[RT_RESPONSE].max_ns);
@@ -147,7 +152,7 @@ void rt_report_seed(FILE *f, const struct rt_report *r)
 		}
 		seed_bound(f, "Latency", &s->m[RT_LATENCY]);
 		seed_bound(f, "Response", &s->m[RT_RESPONSE]);
-		if (strncmp(comm, "irq/", 4))
+		if (!rt_comm_is_irq_thread(comm))
 			seed_bound(f, "ResponseRelief", &s->m[RT_RELIEF]);
 		else
 			seed_bound(f, "IRQHandling", &s->m[RT_IRQ]);

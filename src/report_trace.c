@@ -1,33 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Worst-case windows in the reports: breakdown, verdict and event trace. */
+/* Worst-case windows in the reports: breakdown, verdict and event trace,
+ * as the report holds them (analysed when it was built: report.c). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <json-c/json.h>
 #include "analysis.h"
+#include "comm.h"
 #include "duration.h"
+#include "names.h"
 #include "report.h"
 #include "report_trace.h"
 
 #define TEXT_TRACE_MAX 60 /* event lines per window in the text report */
 
 static const char *kind_names[RT_WIN_KINDS] = { "worst", "last_violation" };
-
-const struct rt_trace *rt_report_trace(const struct rt_report *r, int i, int m, int kind)
-{
-	const struct rt_trace *t;
-
-	if (!r->capture)
-		return NULL;
-	t = rt_capture_get(r->capture, r->slot_idx[i], m, kind);
-	if (!t)
-		return NULL;
-	/* The worst window must be the one the statistics hold. */
-	if (kind == RT_WIN_WORST && (t->w.start_ns != r->tasks[i].m[m].max_start_ns ||
-				     t->w.end_ns != r->tasks[i].m[m].max_end_ns))
-		return NULL;
-	return t;
-}
 
 static const char *ev_name(int type)
 {
@@ -43,16 +30,17 @@ static const char *ev_name(int type)
 	}
 }
 
+/* out: RT_COMM_UTF8_LEN bytes */
 static void comm_of(const char *c, char *out)
 {
-	rt_comm_utf8(c, 16, out, 64);
+	rt_comm_utf8(c, RT_COMM_LEN, out, RT_COMM_UTF8_LEN);
 }
 
 /* One event in the seed's line style: relative time, type, pids,
  * priorities (kernel prio: RT p shows as 99-p, CFS nice 0 as 120), CPU. */
 static void print_event(FILE *f, const struct rt_event *e, uint64_t t0)
 {
-	char a[64], b[64];
+	char a[RT_COMM_UTF8_LEN], b[RT_COMM_UTF8_LEN];
 
 	fprintf(f, "    [%10.2f us] Event: %s, ", (e->ts - t0) / 1e3, ev_name(e->type));
 	switch (e->type) {
@@ -61,7 +49,7 @@ static void print_event(FILE *f, const struct rt_event *e, uint64_t t0)
 		comm_of(e->comm2, b);
 		fprintf(f, "preemption: %u, voluntary: %u, prev_pid: %u %s (priority: %d), "
 			"next_pid: %u %s (priority: %d), on_cpu: %u%s\n", e->arg,
-			e->arg ? 0 : e->state & 0x4C3, e->pid, a, e->prio, e->pid2, b, e->prio2, e->cpu,
+			e->arg ? 0 : e->state & RT_STATE_VOLUNTARY, e->pid, a, e->prio, e->pid2, b, e->prio2, e->cpu,
 			(e->pad & RT_EVF_TIMER_SLEEP) ? " (timer sleep)" : "");
 		break;
 	case RT_EV_WAKEUP:
@@ -85,7 +73,7 @@ static void print_event(FILE *f, const struct rt_event *e, uint64_t t0)
 
 static void print_part(FILE *f, const struct rt_analysis *a, const struct rt_part *p)
 {
-	char d[32], pl[48], c[64];
+	char d[32], pl[48], c[RT_COMM_UTF8_LEN];
 
 	rt_fmt_duration(p->ns, d, sizeof(d));
 	fprintf(f, "      %10s  %5.1f %%  ", d, a->value_ns ? 100.0 * p->ns / a->value_ns : 0);
@@ -112,22 +100,21 @@ static void print_part(FILE *f, const struct rt_analysis *a, const struct rt_par
 
 void rt_report_text_windows(FILE *f, const struct rt_report *r, int i, int m)
 {
-	static const char *mn[] = { "latency", "response", "relief", "irq" };
 	int k, j;
 
 	for (k = 0; k < RT_WIN_KINDS; k++) {
-		const struct rt_trace *t = rt_report_trace(r, i, m, k);
-		struct rt_analysis a;
+		const struct rt_report_window *w = rt_report_window(r, i, m, k);
+		const struct rt_analysis *a;
+		const struct rt_trace *t;
 
-		if (!t)
+		if (!w)
 			continue;
-		if (k == RT_WIN_VIOLATION && r->tasks[i].m[m].slo_ns == RT_SLO_UNSET)
-			continue;
-		rt_analyze(t, r->tasks[i].tid, r->tasks[i].prio, &a);
-		fprintf(f, "  %s %s at +%.3f s: %s\n", k ? "last violating" : "worst", mn[m],
-			(t->w.start_ns - r->start_ns) / 1e9, a.verdict);
-		for (j = 0; j < a.nparts; j++)
-			print_part(f, &a, &a.parts[j]);
+		t = w->trace;
+		a = &w->a;
+		fprintf(f, "  %s %s at +%.3f s: %s\n", k ? "last violating" : "worst",
+			rt_metric_names[m], (t->w.start_ns - r->start_ns) / 1e9, a->verdict);
+		for (j = 0; j < a->nparts; j++)
+			print_part(f, a, &a->parts[j]);
 		fprintf(f, "    trace: %d events%s", t->nev,
 			t->truncated ? ", TRUNCATED" : ", complete");
 		if (t->missing)
@@ -144,7 +131,7 @@ void rt_report_text_windows(FILE *f, const struct rt_report *r, int i, int m)
 
 static json_object *jcomm(const char *c)
 {
-	char out[64];
+	char out[RT_COMM_UTF8_LEN];
 
 	comm_of(c, out);
 	return json_object_new_string(out);
@@ -203,10 +190,11 @@ static json_object *event_json(const struct rt_event *e)
 
 static json_object *window_json(const struct rt_report *r, int i, int m, int kind)
 {
-	const struct rt_trace *t = rt_report_trace(r, i, m, kind);
+	const struct rt_report_window *w = rt_report_window(r, i, m, kind);
+	const struct rt_trace *t = w ? w->trace : NULL;
 	const struct rt_metric_stats *ms = &r->tasks[i].m[m];
+	const struct rt_analysis *a;
 	json_object *o, *bd, *tr, *p;
-	struct rt_analysis a;
 	int j;
 
 	if (!r->capture || (kind == RT_WIN_VIOLATION && (ms->slo_ns == RT_SLO_UNSET || !ms->violations)))
@@ -229,17 +217,17 @@ static json_object *window_json(const struct rt_report *r, int i, int m, int kin
 		json_object_object_add(o, "trace", json_object_new_array());
 		return o;
 	}
-	rt_analyze(t, r->tasks[i].tid, r->tasks[i].prio, &a);
+	a = &w->a;
 	json_object_object_add(o, "value_ns", json_object_new_int64((int64_t)(t->w.end_ns - t->w.start_ns)));
 	json_object_object_add(o, "start_ns", json_object_new_int64((int64_t)t->w.start_ns));
 	json_object_object_add(o, "end_ns", json_object_new_int64((int64_t)t->w.end_ns));
 	json_object_object_add(o, "cpu", json_object_new_int(t->w.end_cpu));
 	json_object_object_add(o, "truncated", json_object_new_boolean(t->truncated));
 	json_object_object_add(o, "missing_events", json_object_new_int64((int64_t)t->missing));
-	json_object_object_add(o, "verdict", json_object_new_string(a.verdict));
+	json_object_object_add(o, "verdict", json_object_new_string(a->verdict));
 	bd = json_object_new_array();
-	for (j = 0; j < a.nparts; j++) {
-		const struct rt_part *pt = &a.parts[j];
+	for (j = 0; j < a->nparts; j++) {
+		const struct rt_part *pt = &a->parts[j];
 
 		p = json_object_new_object();
 		json_object_object_add(p, "kind", json_object_new_string(pt->kind));
@@ -251,7 +239,7 @@ static json_object *window_json(const struct rt_report *r, int i, int m, int kin
 		json_object_object_add(p, "prio", pt->prio >= 0 ? json_object_new_int(pt->prio) : NULL);
 		json_object_object_add(p, "relation", (!strcmp(pt->kind, RT_PART_TASK) ||
 						       !strcmp(pt->kind, RT_PART_BLOCKED)) && pt->prio >= 0 ?
-				       json_object_new_string(rt_prio_relation(pt->prio, a.victim_prio)) : NULL);
+				       json_object_new_string(rt_prio_relation(pt->prio, a->victim_prio)) : NULL);
 		if (!strcmp(pt->kind, RT_PART_IRQ))
 			json_object_object_add(p, "irq", json_object_new_int64(pt->tid));
 		if (!strcmp(pt->kind, RT_PART_SOFTIRQ))
@@ -263,15 +251,15 @@ static json_object *window_json(const struct rt_report *r, int i, int m, int kin
 		json_object_array_add(bd, p);
 	}
 	json_object_object_add(o, "breakdown", bd);
-	if (a.inv.found) {
+	if (a->inv.found) {
 		p = json_object_new_object();
-		json_object_object_add(p, "low_tid", json_object_new_int64(a.inv.low_tid));
-		json_object_object_add(p, "low_comm", jcomm(a.inv.low_comm));
-		json_object_object_add(p, "low_prio", json_object_new_int(a.inv.low_prio));
-		json_object_object_add(p, "medium_tid", json_object_new_int64(a.inv.mid_tid));
-		json_object_object_add(p, "medium_comm", jcomm(a.inv.mid_comm));
-		json_object_object_add(p, "medium_prio", json_object_new_int(a.inv.mid_prio));
-		json_object_object_add(p, "medium_ns", json_object_new_int64((int64_t)a.inv.mid_ns));
+		json_object_object_add(p, "low_tid", json_object_new_int64(a->inv.low_tid));
+		json_object_object_add(p, "low_comm", jcomm(a->inv.low_comm));
+		json_object_object_add(p, "low_prio", json_object_new_int(a->inv.low_prio));
+		json_object_object_add(p, "medium_tid", json_object_new_int64(a->inv.mid_tid));
+		json_object_object_add(p, "medium_comm", jcomm(a->inv.mid_comm));
+		json_object_object_add(p, "medium_prio", json_object_new_int(a->inv.mid_prio));
+		json_object_object_add(p, "medium_ns", json_object_new_int64((int64_t)a->inv.mid_ns));
 		json_object_object_add(o, "inversion", p);
 	} else {
 		json_object_object_add(o, "inversion", NULL);

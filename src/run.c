@@ -35,6 +35,12 @@ static void on_signal(int sig)
 /* Headroom for threads created after start (-t, -- COMMAND). */
 #define RT_THREAD_HEADROOM 32
 
+/* Exit statuses of the command's child before it runs the command, as a
+ * shell's: 126 it was not started (rttrace failed first), 127 it could not
+ * be executed. */
+#define CHILD_NOT_STARTED 126
+#define CHILD_EXEC_FAILED 127
+
 struct run_ctx {
 	struct rt_opts o;
 	struct rt_tracer tr;
@@ -54,8 +60,7 @@ struct run_ctx {
 
 static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool final);
 static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
-			 struct rt_report *r);
-static void free_report(struct rt_report *r);
+			 unsigned int flags, struct rt_report *r);
 static int write_prom(struct run_ctx *c, const struct rt_report *r);
 
 static int resolve_targets(struct run_ctx *c, int *ntasks)
@@ -81,7 +86,7 @@ static int resolve_targets(struct run_ctx *c, int *ntasks)
 				c->o.tids[i]);
 			return RT_EXIT_USAGE;
 		}
-		if (!strncmp(pt.comm, "irq/", 4))
+		if (rt_comm_is_irq_thread(pt.comm))
 			c->o.irq_tracking = true;
 		(*ntasks)++;
 	}
@@ -171,10 +176,10 @@ static int spawn_command(struct run_ctx *c)
 	if (c->child == 0) {
 		close(c->go_pipe[1]);
 		if (read(c->go_pipe[0], &b, 1) != 1)
-			_exit(126); /* rttrace failed before starting us */
+			_exit(CHILD_NOT_STARTED);
 		execvp(c->o.command[0], c->o.command);
 		fprintf(stderr, "rttrace: cannot run '%s': %s\n", c->o.command[0], strerror(errno));
-		_exit(127);
+		_exit(CHILD_EXEC_FAILED);
 	}
 	close(c->go_pipe[0]);
 	return 0;
@@ -348,9 +353,10 @@ static void trace_loop(struct run_ctx *c, uint64_t start_ns)
 			if (c->o.prom_path) {
 				struct rt_report r;
 
-				build_report(c, start_ns, now, &r);
+				/* statistics only: Prometheus shows no window */
+				build_report(c, start_ns, now, 0, &r);
 				write_prom(c, &r);
-				free_report(&r);
+				rt_report_free(&r);
 			}
 			while (next_tick <= now)
 				next_tick += c->o.interval_ns;
@@ -401,11 +407,11 @@ static void own_footprint(struct run_ctx *c, struct rt_report *r)
 			tv_ns(&a->ru_stime);
 }
 
-/* The report: final, or on SIGUSR1 (interim: nothing is stopped or reset,
- * and the loss warnings wait for the final one). */
-/* A consistent copy of the statistics for a report (free with free_report). */
+/* Build the report (see report.h): a consistent copy of the statistics,
+ * then, with RT_REPORT_WINDOWS, the captured windows analysed once for
+ * every renderer.  Free with rt_report_free(). */
 static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
-			 struct rt_report *r)
+			 unsigned int flags, struct rt_report *r)
 {
 	const struct rt_counters *cnt = rt_tracer_counters(&c->tr);
 	uint32_t i, n = rt_tracer_nslots(&c->tr);
@@ -435,12 +441,8 @@ static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
 	rt_cpulist_format(&c->hk.ran_on, r->housekeeping_cpus, sizeof(r->housekeeping_cpus));
 	r->housekeeping_reason = rt_hk_reason_name(c->hk.reason);
 	own_footprint(c, r);
-}
-
-static void free_report(struct rt_report *r)
-{
-	free(r->tasks);
-	free(r->slot_idx);
+	if (flags & RT_REPORT_WINDOWS)
+		rt_report_add_windows(r);
 }
 
 /* The Prometheus file: every interval and at the end. */
@@ -452,6 +454,15 @@ static int write_prom(struct run_ctx *c, const struct rt_report *r)
 	return -1;
 }
 
+/* What the report() renderers show besides the statistics. */
+static unsigned int report_needs(const struct rt_opts *o)
+{
+	return o->format == RT_FMT_TEXT || o->json_path || o->perfetto_path ?
+	       RT_REPORT_WINDOWS : 0;
+}
+
+/* The report: final, or on SIGUSR1 (interim: nothing is stopped or reset,
+ * and the loss warnings wait for the final one). */
 static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool final)
 {
 	const struct rt_counters *cnt = rt_tracer_counters(&c->tr);
@@ -461,7 +472,7 @@ static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool fi
 	bool violated = false;
 	int rc = RT_EXIT_OK, m;
 
-	build_report(c, start_ns, end_ns, &r);
+	build_report(c, start_ns, end_ns, report_needs(&c->o), &r);
 	if (!final)
 		goto emit;
 	if (cnt->slots_full) {
@@ -518,7 +529,7 @@ emit:
 		for (m = 0; m < RT_NR_METRICS; m++)
 			if (r.tasks[i].m[m].violations)
 				violated = true;
-	free_report(&r);
+	rt_report_free(&r);
 	if (rc == RT_EXIT_OK && violated && c->o.fail_on_violation)
 		rc = RT_EXIT_VIOLATION;
 	return rc;
@@ -622,7 +633,7 @@ int rt_cmd_run(int argc, char **argv)
 	if (c.jsonl && c.jsonl != stdout)
 		fclose(c.jsonl);
 	if (c.child > 0 && c.child_reaped && WIFEXITED(c.child_status) &&
-	    WEXITSTATUS(c.child_status) == 127 && rc == RT_EXIT_OK)
+	    WEXITSTATUS(c.child_status) == CHILD_EXEC_FAILED && rc == RT_EXIT_OK)
 		rc = RT_EXIT_RUNTIME; /* the command could not be run */
 	rt_capture_close(&c.cap);
 	rt_tracer_close(&c.tr);

@@ -29,18 +29,19 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/magic.h>
 #include "rttrace/rttrace.h"
 #include "rttrace.skel.h"
 #include "cli.h"
-#include "duration.h"
 #include "housekeeping.h"
+#include "names.h"
 #include "procfs.h"
 #include "report.h"
 #include "session.h"
 #include "tracer.h"
 
-#define PIN_DIR "/sys/fs/bpf/rttrace"
-#define DEFAULT_SESSION_TASKS 256
+/* How long release_ttab() waits before its second try. */
+#define TTAB_SETTLE_US 10000
 
 struct pinned_map {
 	const char *name;
@@ -62,15 +63,9 @@ static const struct pinned_map pins[] = {
 	{ "switch_body", get_switch_body }, { "raw_switch_body", get_raw_switch_body },
 };
 
-static int usage_error(const char *msg)
-{
-	fprintf(stderr, "rttrace: %s\n", msg);
-	return RT_EXIT_USAGE;
-}
-
 static bool session_running(void)
 {
-	return access(PIN_DIR "/slots", F_OK) == 0;
+	return access(RT_PIN_DIR "/slots", F_OK) == 0;
 }
 
 static int no_session(void)
@@ -105,32 +100,32 @@ static int attach_session(struct rt_tracer *t, struct rt_opts *o)
 	t->opts = o;
 	if (!session_running())
 		return no_session();
-	t->fd_slots = bpf_obj_get(PIN_DIR "/slots");
-	t->fd_want = bpf_obj_get(PIN_DIR "/want");
-	t->fd_irq = bpf_obj_get(PIN_DIR "/irq_threads");
-	t->fd_track_tgid = bpf_obj_get(PIN_DIR "/track_tgid");
-	t->fd_slo = bpf_obj_get(PIN_DIR "/slo_by_id");
-	t->fd_adopt = bpf_obj_get(PIN_DIR "/link_adopt_tasks");
-	t->feat.tp_btf = access(PIN_DIR "/task_state", F_OK) == 0;
-	if (t->feat.tp_btf && access(PIN_DIR "/ttab", F_OK) != 0) {
+	t->fd_slots = bpf_obj_get(RT_PIN_DIR "/slots");
+	t->fd_want = bpf_obj_get(RT_PIN_DIR "/want");
+	t->fd_irq = bpf_obj_get(RT_PIN_DIR "/irq_threads");
+	t->fd_track_tgid = bpf_obj_get(RT_PIN_DIR "/track_tgid");
+	t->fd_slo = bpf_obj_get(RT_PIN_DIR "/slo_by_id");
+	t->fd_adopt = bpf_obj_get(RT_PIN_DIR "/link_adopt_tasks");
+	t->feat.tp_btf = access(RT_PIN_DIR "/task_state", F_OK) == 0;
+	if (t->feat.tp_btf && access(RT_PIN_DIR "/ttab", F_OK) != 0) {
 		/* its programs read the task state in an older layout */
 		fprintf(stderr, "rttrace: the session in %s was started by an older rttrace; "
-			"restart it (rttrace stop; rttrace start)\n", PIN_DIR);
+			"restart it (rttrace stop; rttrace start)\n", RT_PIN_DIR);
 		return RT_EXIT_RUNTIME;
 	}
-	t->fd_task_state = bpf_obj_get(t->feat.tp_btf ? PIN_DIR "/task_state" :
-					       PIN_DIR "/task_state_hash");
-	fd_ro = bpf_obj_get(PIN_DIR "/rodata");
+	t->fd_task_state = bpf_obj_get(t->feat.tp_btf ? RT_PIN_DIR "/task_state" :
+					       RT_PIN_DIR "/task_state_hash");
+	fd_ro = bpf_obj_get(RT_PIN_DIR "/rodata");
 	if (t->fd_slots < 0 || t->fd_task_state < 0 || fd_ro < 0 ||
 	    bpf_obj_get_info_by_fd(t->fd_slots, &info, &len)) {
-		fprintf(stderr, "rttrace: cannot open the session in %s: %s\n", PIN_DIR, strerror(errno));
+		fprintf(stderr, "rttrace: cannot open the session in %s: %s\n", RT_PIN_DIR, strerror(errno));
 		return RT_EXIT_RUNTIME;
 	}
 	t->max_slots = info.max_entries;
 	t->slots_len = (size_t)t->max_slots * sizeof(struct rt_slot);
 	t->slots = map_mmap(t->fd_slots, t->slots_len, PROT_READ | PROT_WRITE);
-	t->bss = map_mmap(bpf_obj_get(PIN_DIR "/bss"), sizeof(*t->bss), PROT_READ | PROT_WRITE);
-	t->data = map_mmap(bpf_obj_get(PIN_DIR "/data"), sizeof(*t->data), PROT_READ | PROT_WRITE);
+	t->bss = map_mmap(bpf_obj_get(RT_PIN_DIR "/bss"), sizeof(*t->bss), PROT_READ | PROT_WRITE);
+	t->data = map_mmap(bpf_obj_get(RT_PIN_DIR "/data"), sizeof(*t->data), PROT_READ | PROT_WRITE);
 	if (!t->slots || !t->bss || !t->data || bpf_map_lookup_elem(fd_ro, &key, &ro)) {
 		fprintf(stderr, "rttrace: cannot map the session's data: %s\n", strerror(errno));
 		return RT_EXIT_RUNTIME;
@@ -160,31 +155,16 @@ static int find_slot(struct rt_tracer *t, uint32_t tid, bool live_only)
 	return found;
 }
 
-static int parse_tid(const char *s, uint32_t *tid)
-{
-	uint32_t *ids = NULL;
-	const char *why;
-	int n = 0;
-
-	if (rt_parse_id_list(s, &ids, &n, &why) || n != 1) {
-		free(ids);
-		return -1;
-	}
-	*tid = ids[0];
-	free(ids);
-	return 0;
-}
-
 /* A gate's program array loses its entries when its last reference goes:
  * for a session, its pin.  Gate attached, pin gone: every switch is lost. */
 static const char *session_gate_lost(void)
 {
-	if (access(PIN_DIR "/link_tp_switch_gate", F_OK) == 0 &&
-	    access(PIN_DIR "/switch_body", F_OK) != 0)
-		return PIN_DIR "/switch_body";
-	if (access(PIN_DIR "/link_raw_switch_gate", F_OK) == 0 &&
-	    access(PIN_DIR "/raw_switch_body", F_OK) != 0)
-		return PIN_DIR "/raw_switch_body";
+	if (access(RT_PIN_DIR "/link_tp_switch_gate", F_OK) == 0 &&
+	    access(RT_PIN_DIR "/switch_body", F_OK) != 0)
+		return RT_PIN_DIR "/switch_body";
+	if (access(RT_PIN_DIR "/link_raw_switch_gate", F_OK) == 0 &&
+	    access(RT_PIN_DIR "/raw_switch_body", F_OK) != 0)
+		return RT_PIN_DIR "/raw_switch_body";
 	return NULL; /* (a session never captures: no *_gate_cap) */
 }
 
@@ -221,73 +201,74 @@ static void keep_off_tracked(struct rt_tracer *t, uint32_t also)
 	free(tids);
 }
 
-/* Report the given slots (all valid ones when only < 0). */
-static int session_report(struct rt_tracer *t, int only, const char *json_path, bool quiet)
+/* The report of the given slots (all valid ones when only < 0), built as
+ * `run` builds one: the statistics, then the windows analysed (none: a
+ * session has no capture).  Free with rt_report_free(). */
+static void build_report(struct rt_tracer *t, int only, const struct rt_opts *o,
+			 struct rt_report *r)
 {
-	struct rt_report r = { 0 };
-	struct rt_opts o = { 0 };
 	uint32_t i, n = __atomic_load_n(&t->bss->next_slot, __ATOMIC_SEQ_CST);
-	const char *lost;
-	int rc = 0;
 
 	if (n > t->max_slots)
 		n = t->max_slots;
-	o.format = RT_FMT_TEXT;
-	r.opts = &o;
-	r.feat = &t->feat;
-	r.start_ns = t->data->session_start_ns;
-	r.end_ns = rt_now_ns();
-	r.counters = t->bss->counters;
-	r.irq_mode = t->irq_mode;
-	r.tasks = calloc(n ? n : 1, sizeof(*r.tasks));
-	r.slot_idx = calloc(n ? n : 1, sizeof(*r.slot_idx));
+	memset(r, 0, sizeof(*r));
+	r->opts = o;
+	r->feat = &t->feat;
+	r->start_ns = t->data->session_start_ns;
+	r->end_ns = rt_now_ns();
+	r->counters = t->bss->counters;
+	r->irq_mode = t->irq_mode;
+	r->tasks = calloc(n ? n : 1, sizeof(*r->tasks));
+	r->slot_idx = calloc(n ? n : 1, sizeof(*r->slot_idx));
 	for (i = 0; i < n; i++) {
 		if (!(t->slots[i].flags & RT_SLOT_VALID) || (only >= 0 && (int)i != only))
 			continue;
 		if (only < 0 && (t->slots[i].flags & RT_SLOT_REMOVED))
 			continue;
-		r.slot_idx[r.ntasks] = i;
-		r.tasks[r.ntasks++] = t->slots[i];
+		r->slot_idx[r->ntasks] = i;
+		r->tasks[r->ntasks++] = t->slots[i];
 	}
-	if (!quiet)
-		rt_report_text(stdout, &r);
+	rt_report_add_windows(r);
+}
+
+/* Print (and write as JSON) the report of the given slots. */
+static int session_report(struct rt_tracer *t, int only, const char *json_path)
+{
+	struct rt_opts o = { .format = RT_FMT_TEXT };
+	struct rt_report r;
+	const char *lost;
+	int rc = 0;
+
+	build_report(t, only, &o, &r);
+	rt_report_text(stdout, &r);
 	if (json_path && rt_report_json(json_path, &r))
 		rc = RT_EXIT_RUNTIME;
 	if ((lost = session_gate_lost()))
 		rc = gate_lost_error(lost); /* after the report: what was measured stays */
-	free(r.tasks);
-	free(r.slot_idx);
+	rt_report_free(&r);
 	return rc;
-}
-
-static const char *json_arg(int argc, char **argv, int *i)
-{
-	if (*i + 1 < argc && (!strcmp(argv[*i], "--json") || !strcmp(argv[*i], "-j"))) {
-		*i += 2;
-		return argv[*i - 1];
-	}
-	return NULL;
 }
 
 static void unpin_all(void)
 {
 	struct dirent *de;
 	char path[512];
-	DIR *d = opendir(PIN_DIR);
+	DIR *d = opendir(RT_PIN_DIR);
 
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", PIN_DIR, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", RT_PIN_DIR, de->d_name);
 		unlink(path);
 	}
 	if (d)
 		closedir(d);
-	rmdir(PIN_DIR);
+	rmdir(RT_PIN_DIR);
 }
 
 int rt_cmd_start(int argc, char **argv)
 {
+	struct rt_session_opts so;
 	struct rt_opts o;
 	struct rt_tracer t;
 	struct statfs sfs;
@@ -295,36 +276,19 @@ int rt_cmd_start(int argc, char **argv)
 	size_t i;
 	int rc, k;
 
+	rt_parse_session_args(RT_CMD_START, argc, argv, &so);
 	memset(&o, 0, sizeof(o));
 	for (k = 0; k < RT_NR_METRICS; k++)
 		o.slo_default[k] = RT_SLO_UNSET;
 	o.no_trace = true;
-	o.max_tasks = DEFAULT_SESSION_TASKS;
-	for (k = 1; k < argc; k++) {
-		if (!strcmp(argv[k], "--max-tasks") && k + 1 < argc) {
-			o.max_tasks = atoi(argv[++k]);
-			if (o.max_tasks <= 0 || o.max_tasks > 1 << 20)
-				return usage_error("bad --max-tasks: expected 1..1048576");
-		} else if (!strcmp(argv[k], "--btf") && k + 1 < argc) {
-			o.btf_path = argv[++k];
-		} else if (!strcmp(argv[k], "-v")) {
-			o.verbose++;
-		} else if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
-			printf("Usage: rttrace start [--max-tasks N] [--btf FILE] [-v]\n"
-			       "Load rttrace and leave it running (pinned under " PIN_DIR ").\n"
-			       "Then: rttrace add PID, rttrace slo PID METRIC DURATION, rttrace del PID,\n"
-			       "rttrace report [--json FILE], rttrace stop [--json FILE].\n");
-			return 0;
-		} else {
-			fprintf(stderr, "rttrace start: unknown argument '%s' (try rttrace start --help)\n", argv[k]);
-			return RT_EXIT_USAGE;
-		}
-	}
+	o.max_tasks = so.max_tasks;
+	o.btf_path = so.btf_path;
+	o.verbose = so.verbose;
 	if (session_running()) {
-		fprintf(stderr, "rttrace: a session is already running (%s); end it with: rttrace stop\n", PIN_DIR);
+		fprintf(stderr, "rttrace: a session is already running (%s); end it with: rttrace stop\n", RT_PIN_DIR);
 		return RT_EXIT_USAGE;
 	}
-	if (statfs("/sys/fs/bpf", &sfs) || sfs.f_type != 0xcafe4a11 /* BPF_FS_MAGIC */)
+	if (statfs("/sys/fs/bpf", &sfs) || sfs.f_type != BPF_FS_MAGIC)
 		/* pinning needs bpffs; if this fails, mkdir below says so */
 		mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL);
 	{
@@ -337,9 +301,9 @@ int rt_cmd_start(int argc, char **argv)
 	if (rc)
 		return rc;
 	rt_tracer_start_session(&t, rt_now_ns());
-	if (mkdir(PIN_DIR, 0700) && errno != EEXIST) {
+	if (mkdir(RT_PIN_DIR, 0700) && errno != EEXIST) {
 		fprintf(stderr, "rttrace: cannot create %s: %s (is bpffs mounted on /sys/fs/bpf?)\n",
-			PIN_DIR, strerror(errno));
+			RT_PIN_DIR, strerror(errno));
 		rt_tracer_close(&t);
 		return RT_EXIT_RUNTIME;
 	}
@@ -348,7 +312,7 @@ int rt_cmd_start(int argc, char **argv)
 
 		if (bpf_map__fd(m) < 0)
 			continue; /* not created (the other backend's state map) */
-		snprintf(path, sizeof(path), "%s/%s", PIN_DIR, pins[i].name);
+		snprintf(path, sizeof(path), "%s/%s", RT_PIN_DIR, pins[i].name);
 		if (bpf_map__pin(m, path))
 			goto pin_failed;
 	}
@@ -357,12 +321,12 @@ int rt_cmd_start(int argc, char **argv)
 
 		if (!l)
 			continue;
-		snprintf(path, sizeof(path), "%s/link_%s", PIN_DIR, t.skel->skeleton->progs[k].name);
+		snprintf(path, sizeof(path), "%s/link_%s", RT_PIN_DIR, t.skel->skeleton->progs[k].name);
 		if (bpf_link__pin(l, path))
 			goto pin_failed;
 	}
 	printf("rttrace: session started (%s, room for %d tasks, backend %s); add tasks with: rttrace add PID\n",
-	       PIN_DIR, o.max_tasks, t.feat.tp_btf ? "tp_btf" : "raw_tp");
+	       RT_PIN_DIR, o.max_tasks, t.feat.tp_btf ? "tp_btf" : "raw_tp");
 	rt_tracer_close(&t); /* the pins keep everything alive */
 	return 0;
 pin_failed:
@@ -374,17 +338,15 @@ pin_failed:
 
 int rt_cmd_add(int argc, char **argv)
 {
+	struct rt_session_opts so;
 	struct rt_proc_task pt;
 	struct rt_tracer t;
 	struct rt_opts o;
 	uint32_t tid;
-	int rc, k;
+	int rc;
 
-	if (argc < 2 || parse_tid(argv[1], &tid))
-		return usage_error("usage: rttrace add PID [--no-trace]");
-	for (k = 2; k < argc; k++)
-		if (strcmp(argv[k], "--no-trace"))
-			return usage_error("usage: rttrace add PID [--no-trace]");
+	rt_parse_session_args(RT_CMD_ADD, argc, argv, &so);
+	tid = so.tid;
 	rc = attach_session(&t, &o);
 	if (rc)
 		return rc;
@@ -416,47 +378,36 @@ int rt_cmd_add(int argc, char **argv)
 
 int rt_cmd_slo(int argc, char **argv)
 {
+	struct rt_session_opts so;
 	struct rt_tracer t;
 	struct rt_opts o;
-	const char *why;
-	uint32_t tid;
-	uint64_t ns;
-	int rc, m, idx;
+	int rc, idx;
 
-	if (argc != 4 || parse_tid(argv[1], &tid))
-		return usage_error("usage: rttrace slo PID latency|response|relief|irq DURATION");
-	for (m = 0; m < RT_IRQ_DELAY; m++)
-		if (!strcmp(argv[2], rt_metric_names[m]))
-			break;
-	if (m == RT_IRQ_DELAY)
-		return usage_error("unknown metric: use latency, response, relief or irq");
-	if (rt_parse_duration(argv[3], 0, &ns, &why)) {
-		fprintf(stderr, "rttrace: bad duration '%s': %s\n", argv[3], why);
-		return RT_EXIT_USAGE;
-	}
+	rt_parse_session_args(RT_CMD_SLO, argc, argv, &so);
 	rc = attach_session(&t, &o);
 	if (rc)
 		return rc;
 	keep_off_tracked(&t, 0);
-	idx = find_slot(&t, tid, false);
+	idx = find_slot(&t, so.tid, false);
 	if (idx < 0) {
-		fprintf(stderr, "rttrace: TID %u is not tracked (rttrace add %u)\n", tid, tid);
+		fprintf(stderr, "rttrace: TID %u is not tracked (rttrace add %u)\n", so.tid, so.tid);
 		return RT_EXIT_USAGE;
 	}
-	__atomic_store_n(&t.slots[idx].m[m].slo_ns, ns, __ATOMIC_SEQ_CST);
-	printf("rttrace: TID %u %s bound %s, for samples completed from now on\n", tid, argv[2], argv[3]);
+	__atomic_store_n(&t.slots[idx].m[so.metric].slo_ns, so.slo_ns, __ATOMIC_SEQ_CST);
+	printf("rttrace: TID %u %s bound %s, for samples completed from now on\n", so.tid,
+	       rt_metric_names[so.metric], so.slo_text);
 	return 0;
 }
 
 /* Free the task's entry in the direct-mapped state table, if it has one,
  * after its storage is gone (the BPF side then sees it untracked).  A
  * compare-and-swap on the TID: the entry may meanwhile belong to another
- * task.  Once more after 10 ms, for a move that was under way. */
+ * task.  Once more after TTAB_SETTLE_US, for a move that was under way. */
 static void release_ttab(uint32_t tid)
 {
 	struct rt_ttab_ent *tab;
 	uint32_t want;
-	int fd = bpf_obj_get(PIN_DIR "/ttab"), k;
+	int fd = bpf_obj_get(RT_PIN_DIR "/ttab"), k;
 
 	if (fd < 0)
 		return; /* the raw_tp backend has none */
@@ -469,24 +420,21 @@ static void release_ttab(uint32_t tid)
 		__atomic_compare_exchange_n(&tab[tid & (RT_TTAB - 1)].st.tid, &want, 0, false,
 					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 		if (!k)
-			usleep(10000);
+			usleep(TTAB_SETTLE_US);
 	}
 	munmap(tab, (size_t)RT_TTAB * sizeof(*tab));
 }
 
 int rt_cmd_del(int argc, char **argv)
 {
+	struct rt_session_opts so;
 	struct rt_tracer t;
 	struct rt_opts o;
-	const char *json = NULL;
 	uint32_t tid;
-	int rc, idx, fd, k;
+	int rc, idx, fd;
 
-	if (argc < 2 || parse_tid(argv[1], &tid))
-		return usage_error("usage: rttrace del PID [--json FILE]");
-	k = 2;
-	if (argc > 2 && (!(json = json_arg(argc, argv, &k)) || k != argc))
-		return usage_error("usage: rttrace del PID [--json FILE]");
+	rt_parse_session_args(RT_CMD_DEL, argc, argv, &so);
+	tid = so.tid;
 	rc = attach_session(&t, &o);
 	if (rc)
 		return rc;
@@ -499,7 +447,7 @@ int rt_cmd_del(int argc, char **argv)
 	/* From here on no sample of this task counts; then drop its state. */
 	__atomic_store_n(&t.slots[idx].removed_ns, rt_now_ns(), __ATOMIC_SEQ_CST);
 	if (t.feat.tp_btf) {
-		fd = syscall(SYS_pidfd_open, tid, O_EXCL /* PIDFD_THREAD */);
+		fd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
 		if (fd < 0)
 			fd = syscall(SYS_pidfd_open, tid, 0);
 		if (fd >= 0) {
@@ -513,43 +461,41 @@ int rt_cmd_del(int argc, char **argv)
 		__atomic_fetch_sub(&t.bss->want_count, 1, __ATOMIC_SEQ_CST);
 	bpf_map_delete_elem(t.fd_irq, &tid);
 	release_ttab(tid);
-	rc = session_report(&t, idx, json, false);
+	rc = session_report(&t, idx, so.json_path);
 	__atomic_fetch_or(&t.slots[idx].flags, RT_SLOT_REMOVED, __ATOMIC_SEQ_CST);
 	return rc;
 }
 
 int rt_cmd_report(int argc, char **argv)
 {
+	struct rt_session_opts so;
 	struct rt_tracer t;
 	struct rt_opts o;
-	const char *json = NULL;
-	int rc, k = 1;
+	int rc;
 
-	if (argc > 1 && (!(json = json_arg(argc, argv, &k)) || k != argc))
-		return usage_error("usage: rttrace report [--json FILE]");
+	rt_parse_session_args(RT_CMD_REPORT, argc, argv, &so);
 	rc = attach_session(&t, &o);
 	if (rc)
 		return rc;
 	keep_off_tracked(&t, 0);
-	return session_report(&t, -1, json, false);
+	return session_report(&t, -1, so.json_path);
 }
 
 int rt_cmd_stop(int argc, char **argv)
 {
+	struct rt_session_opts so;
 	struct rt_tracer t;
 	struct rt_opts o;
-	const char *json = NULL;
-	int rc, k = 1;
+	int rc;
 
-	if (argc > 1 && (!(json = json_arg(argc, argv, &k)) || k != argc))
-		return usage_error("usage: rttrace stop [--json FILE]");
+	rt_parse_session_args(RT_CMD_STOP, argc, argv, &so);
 	rc = attach_session(&t, &o);
 	if (rc)
 		return rc;
 	keep_off_tracked(&t, 0);
 	/* every report, then the pins go and the programs detach with them */
 	__atomic_store_n(&t.data->session_end_ns, rt_now_ns(), __ATOMIC_SEQ_CST);
-	rc = session_report(&t, -1, json, false);
+	rc = session_report(&t, -1, so.json_path);
 	unpin_all();
 	printf("rttrace: session stopped\n");
 	return rc;

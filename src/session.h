@@ -3,7 +3,9 @@
 #define RTTRACE_SESSION_H
 
 /* Persistent session (the seed's workflow): programs and maps pinned under
- * /sys/fs/bpf/rttrace/, driven by short commands. */
+ * RT_PIN_DIR, driven by short commands (their arguments: cli.c). */
+#define RT_PIN_DIR "/sys/fs/bpf/rttrace"
+
 int rt_cmd_start(int argc, char **argv);
 int rt_cmd_add(int argc, char **argv);
 int rt_cmd_slo(int argc, char **argv);

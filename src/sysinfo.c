@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Kernel release, machine, preemption model and CPUs, for the reports. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#include "report.h"
+#include "sysinfo.h"
 
 static int read_line(const char *path, char *buf, size_t len)
 {

@@ -14,13 +14,30 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <linux/capability.h>
 #include "rttrace/rttrace.h"
 #include "rttrace.skel.h"
+#include "names.h"
+#include "procfs.h"
+#include "sysinfo.h"
 #include "tracer.h"
-#include "report.h"
 
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL
+/* The kernel's own "operation not supported" (include/linux/errno.h), not
+ * in the uapi headers and without strerror() text: what a BPF attach
+ * returns when the kernel cannot do it at all (e.g. fentry without ftrace
+ * direct calls). */
+#define RT_ENOTSUPP 524
+
+/* The commit ring of a session without capture: unused, but it must exist,
+ * so the smallest a BPF ring buffer can be (a 4 KiB page). */
+#define COMMIT_RING_IDLE_BYTES 4096
+
+/* Capabilities newer than some uapi headers. */
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
 #endif
 
 static int verbose_level;
@@ -222,23 +239,28 @@ static bool have_patch_tracepoints(void)
 	return found;
 }
 
+static bool cap_effective(const struct __user_cap_data_struct *data, int cap)
+{
+	return data[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
+}
+
 static bool have_bpf_privileges(void)
 {
 	/* CAP_BPF + CAP_PERFMON (5.8+), or CAP_SYS_ADMIN. */
-	struct { uint32_t version; int pid; } hdr = { 0x20080522, 0 };
-	struct { uint32_t effective, permitted, inheritable; } data[2] = { 0 };
-	uint64_t eff;
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
 
+	memset(data, 0, sizeof(data));
 	if (syscall(SYS_capget, &hdr, data))
 		return geteuid() == 0;
-	eff = data[0].effective | ((uint64_t)data[1].effective << 32);
-	return (eff & (1ULL << 21)) || ((eff & (1ULL << 39)) && (eff & (1ULL << 38)));
+	return cap_effective(data, CAP_SYS_ADMIN) ||
+	       (cap_effective(data, CAP_BPF) && cap_effective(data, CAP_PERFMON));
 }
 
 /* Kernel-internal errnos have no strerror text. */
 static const char *load_error(int err)
 {
-	if (err == -524) /* ENOTSUPP: e.g. fentry without ftrace direct calls (arm64 6.1) */
+	if (err == -RT_ENOTSUPP)
 		return "not supported by this kernel";
 	return strerror(-err);
 }
@@ -294,7 +316,7 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 	bpf_map__set_max_entries(skel->maps.events,
 				 t->capture ? (uint32_t)t->ncpus * t->ring_size : 1);
 	if (!t->capture)
-		bpf_map__set_max_entries(skel->maps.commits, 4096);
+		bpf_map__set_max_entries(skel->maps.commits, COMMIT_RING_IDLE_BYTES);
 	bpf_map__set_max_entries(skel->maps.slots, max_slots);
 	bpf_map__set_max_entries(skel->maps.want, max_slots);
 	if (t->feat.tp_btf) {
@@ -522,7 +544,7 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 	init.slot = idx;
 	if (t->capture)
 		init.flags |= RT_STF_CAPTURE;
-	if (!strncmp(pt->comm, "irq/", 4) && t->irq_mode != RT_IRQM_NONE) {
+	if (rt_comm_is_irq_thread(pt->comm) && t->irq_mode != RT_IRQM_NONE) {
 		struct rt_irq_state is = { .slot = idx };
 
 		s->flags |= RT_SLOT_IRQ;

@@ -2,6 +2,7 @@
 #ifndef RTTRACE_TRACER_H
 #define RTTRACE_TRACER_H
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +10,11 @@
 #include "cli.h"
 #include "procfs.h"
 #include "rttrace/rttrace.h"
+
+/* pidfd_open() flag for a thread's pidfd (6.9+); older uapi headers lack it. */
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
 
 /* Which kernel mechanisms this session uses (probed, never assumed). */
 struct rt_features {

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 #include "report.h"
+#include "report_trace.h"
 #include "export_prom.h"
 #include "export_perfetto.h"
 #include "rttrace/hist.h"
@@ -179,6 +180,8 @@ static int setup(void **state)
 	fx->r.slot_idx = fx->slot_idx;
 	fx->r.ntasks = 2;
 	fx->r.capture = &fx->cap;
+	/* built as run.c builds it: the windows analysed once */
+	assert_int_equal(rt_report_add_windows(&fx->r), 0);
 	*state = fx;
 	return 0;
 }
@@ -191,6 +194,7 @@ static int teardown(void **state)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
 	if (system(cmd))
 		fprintf(stderr, "cannot remove %s\n", fx->dir);
+	rt_report_free_windows(&fx->r);
 	free(fx->cap.traces);
 	free(fx);
 	return 0;
@@ -524,6 +528,7 @@ static void test_prom_tid_reuse(void **state)
 	add_sample(&fx->tasks[2], RT_LATENCY, 4000);
 	fx->slot_idx[2] = 2;
 	fx->r.ntasks = 3;
+	assert_int_equal(rt_report_add_windows(&fx->r), 0); /* a new report */
 	assert_int_equal(rt_export_prom(fx->prom, &fx->r), 0);
 	text = slurp(fx->prom);
 	parse_prom(text, &p);
@@ -747,9 +752,12 @@ static void test_perfetto_no_capture(void **state)
 	json_object *root, *evs;
 	char *text;
 
-	fx->r.capture = NULL;
+	fx->r.capture = NULL; /* a report built without capture */
+	assert_int_equal(rt_report_add_windows(&fx->r), 0);
+	assert_null(rt_report_window(&fx->r, 0, RT_LATENCY, RT_WIN_WORST));
 	assert_int_equal(rt_export_perfetto(fx->perf, &fx->r), 0);
 	fx->r.capture = &fx->cap;
+	assert_int_equal(rt_report_add_windows(&fx->r), 0);
 	text = slurp(fx->perf);
 	root = json_tokener_parse(text);
 	assert_non_null(root);
@@ -762,6 +770,57 @@ static void test_perfetto_no_capture(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
+/* ---- the report model ------------------------------------------------ */
+
+/* The windows are analysed once, when the report is built; the renderers
+ * (text, JSON, Perfetto) show that analysis and compute none of their own. */
+static void test_renderers_read_the_model(void **state)
+{
+	struct fixture *fx = *state;
+	static const struct rt_features feat = { .tp_btf = true };
+	struct rt_report_window *w;
+	char *text, path[160], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_null(rt_report_window(&fx->r, 1, RT_LATENCY, RT_WIN_WORST)); /* mismatch: not kept */
+	assert_null(rt_report_window(&fx->r, 0, RT_RELIEF, RT_WIN_WORST));  /* none captured */
+	assert_null(rt_report_window(&fx->r, 2, RT_LATENCY, RT_WIN_WORST)); /* no such task */
+	w = (struct rt_report_window *)rt_report_window(&fx->r, 0, RT_LATENCY, RT_WIN_WORST);
+	assert_non_null(w);
+	assert_ptr_equal(w->trace, &fx->cap.traces[0][RT_LATENCY][RT_WIN_WORST]);
+	assert_int_equal(w->a.value_ns, W1 - W0);
+	assert_non_null(strstr(w->a.verdict, "latency 250.00 us"));
+	snprintf(w->a.verdict, sizeof(w->a.verdict), "verdict from the model");
+	w->a.parts[0].ns = 123456;
+
+	assert_int_equal(rt_export_perfetto(fx->perf, &fx->r), 0);
+	text = slurp(fx->perf);
+	assert_non_null(strstr(text, "\"verdict\":\"verdict from the model\""));
+	assert_non_null(strstr(text, "\"ns\":123456"));
+	free(text);
+
+	snprintf(path, sizeof(path), "%s/report.json", fx->dir);
+	fx->r.feat = &feat;
+	assert_int_equal(rt_report_json(path, &fx->r), 0);
+	text = slurp(path);
+	assert_non_null(strstr(text, "\"verdict\":\"verdict from the model\""));
+	free(text);
+
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	rt_report_text_windows(f, &fx->r, 0, RT_LATENCY);
+	fclose(f);
+	assert_non_null(strstr(buf, "worst latency at +0.001 s: verdict from the model\n"));
+	assert_non_null(strstr(buf, "123.46 us"));
+	free(buf);
+
+	/* a report built for Prometheus only (no RT_REPORT_WINDOWS) has none */
+	rt_report_free_windows(&fx->r);
+	assert_null(rt_report_window(&fx->r, 0, RT_LATENCY, RT_WIN_WORST));
+	assert_int_equal(rt_export_prom(fx->prom, &fx->r), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -771,6 +830,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_prom_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_perfetto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_perfetto_no_capture, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renderers_read_the_model, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The report model's windows: chosen and analysed once, when a report is
+ * built (see report.h); every renderer reads them from there. */
+#include <stdlib.h>
+#include "analysis.h"
+#include "report.h"
+
+static size_t win_index(int i, int m, int kind)
+{
+	return ((size_t)i * RT_NR_METRICS + (size_t)m) * RT_WIN_KINDS + (size_t)kind;
+}
+
+/* The window captured for task i's metric m (worst or last violation) that
+ * the report keeps, or NULL. */
+static const struct rt_trace *kept_trace(const struct rt_report *r, int i, int m, int kind)
+{
+	const struct rt_metric_stats *ms = &r->tasks[i].m[m];
+	const struct rt_trace *t;
+
+	if (!r->capture)
+		return NULL;
+	t = rt_capture_get(r->capture, r->slot_idx[i], m, kind);
+	if (!t)
+		return NULL;
+	/* The worst window must be the one the statistics hold. */
+	if (kind == RT_WIN_WORST && (t->w.start_ns != ms->max_start_ns ||
+				     t->w.end_ns != ms->max_end_ns))
+		return NULL;
+	/* A violation only counts against a bound. */
+	if (kind == RT_WIN_VIOLATION && ms->slo_ns == RT_SLO_UNSET)
+		return NULL;
+	return t;
+}
+
+int rt_report_add_windows(struct rt_report *r)
+{
+	int i, m, k, err = 0;
+
+	rt_report_free_windows(r);
+	if (!r->capture || r->ntasks <= 0)
+		return 0;
+	r->windows = calloc(win_index(r->ntasks, 0, 0), sizeof(*r->windows));
+	if (!r->windows)
+		return -1;
+	r->nwin_tasks = r->ntasks;
+	for (i = 0; i < r->ntasks; i++)
+		for (m = 0; m < RT_NR_METRICS; m++)
+			for (k = 0; k < RT_WIN_KINDS; k++) {
+				const struct rt_trace *t = kept_trace(r, i, m, k);
+				struct rt_report_window *w;
+
+				if (!t)
+					continue;
+				w = malloc(sizeof(*w));
+				if (!w) {
+					err = -1;
+					continue;
+				}
+				w->trace = t;
+				rt_analyze(t, r->tasks[i].tid, r->tasks[i].prio, &w->a);
+				r->windows[win_index(i, m, k)] = w;
+			}
+	return err;
+}
+
+const struct rt_report_window *rt_report_window(const struct rt_report *r, int i, int m,
+						int kind)
+{
+	if (!r->windows || i < 0 || i >= r->nwin_tasks || m < 0 || m >= RT_NR_METRICS ||
+	    kind < 0 || kind >= RT_WIN_KINDS)
+		return NULL;
+	return r->windows[win_index(i, m, kind)];
+}
+
+void rt_report_free_windows(struct rt_report *r)
+{
+	size_t j;
+
+	for (j = 0; r->windows && j < win_index(r->nwin_tasks, 0, 0); j++)
+		free(r->windows[j]);
+	free(r->windows);
+	r->windows = NULL;
+	r->nwin_tasks = 0;
+}
+
+void rt_report_free(struct rt_report *r)
+{
+	rt_report_free_windows(r);
+	free(r->tasks);
+	free(r->slot_idx);
+	r->tasks = NULL;
+	r->slot_idx = NULL;
+	r->ntasks = 0;
+}
