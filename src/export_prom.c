@@ -28,7 +28,8 @@ const uint64_t rt_prom_le_ns[] = {
 const int rt_prom_nle = sizeof(rt_prom_le_ns) / sizeof(rt_prom_le_ns[0]);
 
 /* Our own copy: the exporter does not depend on the CLI's tables. */
-static const char *const metric_name[RT_NR_METRICS] = { "latency", "response", "relief", "irq" };
+static const char *const metric_name[RT_NR_METRICS] = { "latency", "response", "relief", "irq",
+							 "irq_delay" };
 
 /* Labels of one task, escaped once. */
 struct task_labels {
@@ -161,12 +162,14 @@ static void write_all(FILE *f, const struct rt_report *r, const struct task_labe
 		"Response time: wakeup of a sleeping task to its next voluntary switch-out.",
 		"Relief time: wakeup out of a timer sleep to the next timer sleep.",
 		"Threaded IRQ handler time.",
+		"IRQ handling delay: hard IRQ entry to the end of its threaded handler.",
 	};
 	static const char *const help_max[RT_NR_METRICS] = {
 		"Largest latency sample (exact).",
 		"Largest response time sample (exact).",
 		"Largest relief time sample (exact).",
 		"Largest threaded IRQ handler time (exact).",
+		"Largest IRQ handling delay (exact).",
 	};
 	char name[64];
 	struct family fam;

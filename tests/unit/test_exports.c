@@ -123,6 +123,7 @@ static int setup(void **state)
 	add_sample(b, RT_LATENCY, 1000);             /* bucket [992, 1023]: counts at le=2us */
 	add_sample(b, RT_LATENCY, 2000000000000ULL); /* beyond the histogram: +Inf only */
 	add_sample(b, RT_IRQ, 7000);
+	add_sample(b, RT_IRQ_DELAY, 9000);
 
 	/* Capture: slot 0 has a latency window (also its last violation)
 	 * and a response window. */
@@ -450,6 +451,9 @@ static void test_prom_format(void **state)
 	/* 2000 s is past every finite boundary */
 	assert_true(cum[nb - 2] == 1 && cum[nb - 1] == 2);
 	check_histogram(&p, "irq", "1240", &fx->tasks[1].m[RT_IRQ], le, cum, &nb);
+	/* the IRQ delay of an IRQ thread is a family of its own, named */
+	check_histogram(&p, "irq_delay", "1240", &fx->tasks[1].m[RT_IRQ_DELAY], le, cum, &nb);
+	assert_null(strstr(text, "(null)"));
 	/* irq only for the task that has irq samples */
 	assert_true(isnan(find(&p, "rttrace_irq_seconds_count", "1234", NULL, NULL)));
 
