@@ -141,11 +141,23 @@ static void tasks_union(const struct rt_hk_input *in, cpu_set_t *used)
 		CPU_OR(used, used, &in->task_masks[i]);
 }
 
+/* The usage that decides: the RT tasks', when they used any CPU. */
+static const uint64_t *deciding_usage(const struct rt_hk_input *in)
+{
+	int cpu;
+
+	for (cpu = 0; in->usage_rt_ns && cpu < CPU_SETSIZE; cpu++)
+		if (in->usage_rt_ns[cpu])
+			return in->usage_rt_ns;
+	return in->usage_ns;
+}
+
 /* Is CPU a a better place for rttrace than CPU b (b < a: full ties go to b)? */
 static bool better_cpu(const struct rt_hk_input *in, const double *pressure, int a, int b)
 {
-	uint64_t ua = in->usage_ns ? in->usage_ns[a] : 0;
-	uint64_t ub = in->usage_ns ? in->usage_ns[b] : 0;
+	const uint64_t *usage = deciding_usage(in);
+	uint64_t ua = usage ? usage[a] : 0;
+	uint64_t ub = usage ? usage[b] : 0;
 	double dp = pressure[a] - pressure[b];
 
 	if (ua != ub)
@@ -207,10 +219,10 @@ bool rt_hk_should_move(const cpu_set_t *current, enum rt_hk_reason cur_reason,
 	if (CPU_COUNT(&outside))
 		return true;
 	if (cur_reason == RT_HK_LEAST_USED && new_reason == RT_HK_LEAST_USED &&
-	    CPU_COUNT(current) == 1 && CPU_COUNT(proposed) == 1 && in->usage_ns) {
+	    CPU_COUNT(current) == 1 && CPU_COUNT(proposed) == 1 && deciding_usage(in)) {
 		/* Usage is noisy: only a clear and sizeable gain is worth a move. */
-		cur_ns = in->usage_ns[first_cpu(current)];
-		new_ns = in->usage_ns[first_cpu(proposed)];
+		cur_ns = deciding_usage(in)[first_cpu(current)];
+		new_ns = deciding_usage(in)[first_cpu(proposed)];
 		return new_ns * 2 < cur_ns && cur_ns - new_ns > period_ns / 100;
 	}
 	return true;
@@ -380,6 +392,17 @@ static int live_masks(uint32_t *tids, cpu_set_t *masks, int n)
 	return live;
 }
 
+/* Does tid run under a real-time policy? */
+static bool rt_policy(uint32_t tid)
+{
+	int policy = sched_getscheduler((pid_t)tid);
+
+	if (policy < 0)
+		return false;
+	policy &= ~SCHED_RESET_ON_FORK;
+	return policy == SCHED_FIFO || policy == SCHED_RR || policy == SCHED_DEADLINE;
+}
+
 /* Choose for the tasks tids (copied: live_masks compacts them). */
 static enum rt_hk_reason choose_for(struct rt_housekeeper *h, const uint32_t *tids, int n,
 				    bool sample_usage, cpu_set_t *out, struct rt_hk_input *in)
@@ -403,6 +426,23 @@ static enum rt_hk_reason choose_for(struct rt_housekeeper *h, const uint32_t *ti
 	if (sample_usage && h->usage && h->usage_ns) {
 		rt_hk_usage_sample(h->usage, live, masks, in->ntasks, h->usage_ns);
 		in->usage_ns = h->usage_ns;
+	}
+	if (sample_usage && h->usage_rt && h->usage_rt_ns) {
+		uint32_t *rt_tids = malloc((size_t)(n ? n : 1) * sizeof(*rt_tids));
+		cpu_set_t *rt_masks = malloc((size_t)(n ? n : 1) * sizeof(*rt_masks));
+		int i, nrt = 0;
+
+		for (i = 0; rt_tids && rt_masks && i < in->ntasks; i++)
+			if (rt_policy(live[i])) {
+				rt_tids[nrt] = live[i];
+				rt_masks[nrt++] = masks[i];
+			}
+		if (rt_tids && rt_masks) {
+			rt_hk_usage_sample(h->usage_rt, rt_tids, rt_masks, nrt, h->usage_rt_ns);
+			in->usage_rt_ns = h->usage_rt_ns;
+		}
+		free(rt_tids);
+		free(rt_masks);
 	}
 	r = rt_hk_choose(in, out);
 	free(live);
@@ -437,6 +477,8 @@ int rt_housekeeper_start(struct rt_housekeeper *h, const char *user_cpus,
 	h->current = h->allowed;
 	h->usage = rt_hk_usage_new();
 	h->usage_ns = calloc(CPU_SETSIZE, sizeof(*h->usage_ns));
+	h->usage_rt = rt_hk_usage_new();
+	h->usage_rt_ns = calloc(CPU_SETSIZE, sizeof(*h->usage_rt_ns));
 	if (!user_cpus) {
 		r = choose_for(h, tids, n, true, &set, &in);
 		free((void *)in.task_masks);
@@ -495,6 +537,8 @@ void rt_housekeeper_free(struct rt_housekeeper *h)
 {
 	rt_hk_usage_free(h->usage);
 	free(h->usage_ns);
-	h->usage = NULL;
-	h->usage_ns = NULL;
+	rt_hk_usage_free(h->usage_rt);
+	free(h->usage_rt_ns);
+	h->usage = h->usage_rt = NULL;
+	h->usage_ns = h->usage_rt_ns = NULL;
 }

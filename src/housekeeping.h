@@ -48,6 +48,11 @@ struct rt_hk_input {
 	/* per CPU index (CPU_SETSIZE entries): the tracked tasks' CPU time on it
 	 * over the last period; NULL = unknown */
 	const uint64_t *usage_ns;
+	/* the same for the tracked tasks with a real-time policy (FIFO, RR,
+	 * DEADLINE), or NULL: when any of them used a CPU, this decides, so
+	 * that a busy SCHED_OTHER thread (a main thread setting up, printing
+	 * its results) cannot send rttrace onto an RT thread's CPU */
+	const uint64_t *usage_rt_ns;
 };
 
 /*
@@ -56,7 +61,8 @@ struct rt_hk_input {
  *  - NONE: allowed has fewer than two CPUs; *out = allowed, apply nothing.
  *  - FREE: allowed minus the union of the task masks, minus avoid when that
  *    leaves something.
- *  - LEAST_USED: one CPU of allowed: the least usage_ns; on ties (or usage
+ *  - LEAST_USED: one CPU of allowed: the least usage_rt_ns when the RT
+ *    tasks used any CPU, else the least usage_ns; on ties (or usage
  *    unknown) the least affinity pressure (sum over tasks of 1/|mask| for
  *    each CPU in the task's mask); then CPUs not in avoid; then the lowest.
  */
@@ -126,6 +132,8 @@ struct rt_housekeeper {
 	int moves;                /* placements after the first */
 	struct rt_hk_usage *usage;
 	uint64_t *usage_ns;       /* CPU_SETSIZE entries */
+	struct rt_hk_usage *usage_rt; /* the same, for the RT-policy tasks */
+	uint64_t *usage_rt_ns;
 };
 
 /* First placement: on user_cpus (--housekeeping, NULL to choose), or away

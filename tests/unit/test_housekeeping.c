@@ -139,6 +139,28 @@ static void test_least_used_by_usage(void **state)
 	assert_cpus(&out, "1");
 }
 
+static void test_rt_usage_decides(void **state)
+{
+	/* cyclictest at its end: the SCHED_OTHER main thread prints its
+	 * histogram on CPU 0 while the FIFO measuring thread used CPU 1 */
+	cpu_set_t masks[2] = { cpus("0-1"), cpus("1") }, out;
+	uint64_t all[CPU_SETSIZE] = { 90 * MS, 4 * MS }, rt[CPU_SETSIZE] = { 0, 4 * MS };
+	struct rt_hk_input in = { .allowed = cpus("0-1"), .ntasks = 2, .task_masks = masks,
+				  .usage_ns = all, .usage_rt_ns = rt };
+	cpu_set_t cur = cpus("0");
+
+	(void)state;
+	assert_int_equal(rt_hk_choose(&in, &out), RT_HK_LEAST_USED);
+	assert_cpus(&out, "0");
+	out = cpus("1");
+	assert_false(rt_hk_should_move(&cur, RT_HK_LEAST_USED, &out, RT_HK_LEAST_USED, &in,
+				       1000 * MS));
+	/* no RT task ran anywhere: all the tasks' usage decides again */
+	rt[1] = 0;
+	assert_int_equal(rt_hk_choose(&in, &out), RT_HK_LEAST_USED);
+	assert_cpus(&out, "1");
+}
+
 static void test_pressure_when_usage_unknown(void **state)
 {
 	/* cyclictest-like: main thread may run anywhere, measuring thread on 1 */
@@ -387,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_free_cpus),
 		cmocka_unit_test(test_free_minus_avoid),
 		cmocka_unit_test(test_least_used_by_usage),
+		cmocka_unit_test(test_rt_usage_decides),
 		cmocka_unit_test(test_pressure_when_usage_unknown),
 		cmocka_unit_test(test_ties),
 		cmocka_unit_test(test_single_cpu),
