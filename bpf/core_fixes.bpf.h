@@ -31,6 +31,7 @@
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include "rttrace/rttrace.h"
 
 /*
  * task_struct.state was renamed __state (and became unsigned int) by
@@ -86,12 +87,12 @@ static __always_inline __u32 get_task_cpu(void *task)
 #define TASK_DEAD_ 0x0080
 #define TASK_NOLOAD_ 0x0400
 #define PF_EXITING_ 0x0004 /* task_struct.flags, the same since 2.6 */
-/* A voluntary sleep: the seed's mask.  TASK_RTLOCK_WAIT (0x1000, a
- * PREEMPT_RT sleeping-spinlock wait: cd781d0ce8cb, "sched/wakeup:
- * Introduce the TASK_RTLOCK_WAIT state bit", 5.15) and stopped/traced are
- * not in it. */
-#define RT_VOLUNTARY_MASK                                                   \
-	(TASK_INTERRUPTIBLE_ | TASK_UNINTERRUPTIBLE_ | TASK_PARKED_ |       \
-	 TASK_DEAD_ | TASK_NOLOAD_)
+/* RT_VOLUNTARY_MASK (include/rttrace/rttrace.h, shared with user space)
+ * is these bits.  TASK_RTLOCK_WAIT (0x1000, a PREEMPT_RT sleeping-spinlock
+ * wait: cd781d0ce8cb, "sched/wakeup: Introduce the TASK_RTLOCK_WAIT state
+ * bit", 5.15) and stopped/traced are not in it. */
+_Static_assert(RT_VOLUNTARY_MASK == (TASK_INTERRUPTIBLE_ | TASK_UNINTERRUPTIBLE_ |
+				     TASK_PARKED_ | TASK_DEAD_ | TASK_NOLOAD_),
+	       "RT_VOLUNTARY_MASK must be the kernel's voluntary sleep states");
 
 #endif /* __RTTRACE_CORE_FIXES_BPF_H */

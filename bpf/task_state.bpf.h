@@ -41,6 +41,9 @@
 #include "core_fixes.bpf.h"
 #include "maps.bpf.h"
 
+/* vmlinux.h has types, not macros: errno values (asm-generic/errno-base.h) */
+#define EEXIST_ 17
+
 /* ---- state lookup ------------------------------------------------------ */
 
 /* Hash backend: false means the TID has no state and is not in `want`
@@ -228,7 +231,7 @@ start_tracking(struct task_struct *t, __u32 tid, __u32 tgid, __u32 flags,
 		err = bpf_map_update_elem(&want, &tid, &idx, BPF_NOEXIST);
 		if (!err)
 			__sync_fetch_and_add(&want_count, 1);
-		else if (err != -17 /* EEXIST: user space listed it first */)
+		else if (err != -EEXIST_ /* user space listed it first */)
 			__sync_fetch_and_add(&counters.storage_failed, 1);
 		return;
 	}

@@ -300,7 +300,7 @@ static void find_inversion(const struct rt_trace *t, struct rt_analysis *a, uint
 			mark = e->ts;
 		}
 		if (e->pid == low) {
-			waiting = e->arg || !(e->state & RT_STATE_VOLUNTARY);
+			waiting = e->arg || !(e->state & RT_VOLUNTARY_MASK);
 			lcpu = e->cpu;
 			cur = e;
 			mark = e->ts;
@@ -394,7 +394,7 @@ void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 		case RT_EV_SWITCH:
 			set_who(&cs[c].cur, e->pid2, e->comm2, e->prio2, e->policy2);
 			if (e->pid == victim_tid) {
-				if (!e->arg && (e->state & RT_STATE_VOLUNTARY) && e->ts < e_ns) {
+				if (!e->arg && (e->state & RT_VOLUNTARY_MASK) && e->ts < e_ns) {
 					vs = V_BLOCKED;
 					b0 = e->ts;
 					block = charge(a, RT_PART_BLOCKED, 0, NULL, -1, 0, c, 0, true);

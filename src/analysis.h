@@ -6,15 +6,6 @@
 #include <stdint.h>
 #include "capture.h"
 
-/*
- * A switch-out with one of these task states (and not preempted) is a
- * voluntary sleep: TASK_INTERRUPTIBLE 0x1, TASK_UNINTERRUPTIBLE 0x2,
- * TASK_PARKED 0x40, TASK_DEAD 0x80, TASK_NOLOAD 0x400 (kernel state bits,
- * stable since 4.14).  The seed's mask, as the BPF side's RT_VOLUNTARY_MASK
- * (bpf/rttrace.bpf.c): the two must agree.
- */
-#define RT_STATE_VOLUNTARY 0x04C3
-
 /* Kinds of time in a breakdown. */
 #define RT_PART_RUN "run"                 /* the task itself on a CPU      */
 #define RT_PART_TASK "task"               /* another task ran while it waited */

@@ -229,7 +229,7 @@ static const char *switch_reason(const struct rt_event *e, char *buf, int len)
 {
 	if (e->arg)
 		return "preempted";
-	if (e->state & RT_STATE_VOLUNTARY)
+	if (e->state & RT_VOLUNTARY_MASK)
 		snprintf(buf, len, "blocked (state %u)", e->state);
 	else
 		snprintf(buf, len, "switched out, still runnable (state %u)", e->state);

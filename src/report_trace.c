@@ -49,7 +49,7 @@ static void print_event(FILE *f, const struct rt_event *e, uint64_t t0)
 		comm_of(e->comm2, b);
 		fprintf(f, "preemption: %u, voluntary: %u, prev_pid: %u %s (priority: %d), "
 			"next_pid: %u %s (priority: %d), on_cpu: %u%s\n", e->arg,
-			e->arg ? 0 : e->state & RT_STATE_VOLUNTARY, e->pid, a, e->prio, e->pid2, b, e->prio2, e->cpu,
+			e->arg ? 0 : e->state & RT_VOLUNTARY_MASK, e->pid, a, e->prio, e->pid2, b, e->prio2, e->cpu,
 			(e->pad & RT_EVF_TIMER_SLEEP) ? " (timer sleep)" : "");
 		break;
 	case RT_EV_WAKEUP:

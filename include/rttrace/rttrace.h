@@ -13,6 +13,12 @@
 
 #define RT_COMM_LEN 16
 
+/* A switch-out in one of these task states (and not a preemption) is a
+ * voluntary sleep: TASK_INTERRUPTIBLE 0x1, TASK_UNINTERRUPTIBLE 0x2,
+ * TASK_PARKED 0x40, TASK_DEAD 0x80, TASK_NOLOAD 0x400 (kernel state bits,
+ * stable since 4.14: bpf/core_fixes.bpf.h).  The seed module's mask. */
+#define RT_VOLUNTARY_MASK 0x04C3
+
 /* Metrics, in report order.  IRQ is reserved for the threaded-IRQ metric. */
 enum rt_metric {
 	RT_LATENCY = 0,  /* wakeup of a sleeping task -> switch-in           */
