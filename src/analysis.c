@@ -38,6 +38,12 @@ struct cpu_state {
 	uint32_t irq;
 	bool softirq;
 	uint32_t vec;
+	/* On PREEMPT_RT softirqs run in a thread (ktimers, ksoftirqd, or the
+	 * task that raised them) and can be preempted between entry and
+	 * exit: while that thread is off the CPU, its softirq is not what
+	 * the CPU is doing. */
+	bool softirq_known_owner, softirq_suspended;
+	uint32_t softirq_owner;
 };
 
 enum vstate { V_RUNNABLE, V_RUNNING, V_BLOCKED };
@@ -208,6 +214,22 @@ static void charge_interval(struct rt_analysis *a, struct cpu_state *cs, enum vs
 		       vcpu, ns, false);
 }
 
+/* A switch away from the thread a softirq runs in suspends the softirq,
+ * and the thread's return resumes it (see cpu_state).  Elsewhere a switch
+ * cannot happen inside a softirq, so this changes nothing there. */
+static void suspend_softirq(struct cpu_state *c, const struct rt_event *e)
+{
+	if (!c->softirq_known_owner)
+		return;
+	if (c->softirq && e->pid == c->softirq_owner) {
+		c->softirq = false;
+		c->softirq_suspended = true;
+	} else if (c->softirq_suspended && e->pid2 == c->softirq_owner) {
+		c->softirq = true;
+		c->softirq_suspended = false;
+	}
+}
+
 /* What each CPU was doing when the window opened: the first switch's prev,
  * an IRQ whose exit comes before any entry. */
 static void initial_state(const struct rt_trace *t, struct cpu_state *cs)
@@ -242,6 +264,8 @@ static void initial_state(const struct rt_trace *t, struct cpu_state *cs)
 			break;
 		case RT_EV_SOFTIRQ_EXIT:
 			if (!seen_sirq[c]) {
+				/* its thread: whoever ran when the window
+				 * opened (set below) */
 				cs[c].softirq = true;
 				cs[c].vec = e->arg;
 			}
@@ -249,6 +273,11 @@ static void initial_state(const struct rt_trace *t, struct cpu_state *cs)
 			break;
 		}
 	}
+	for (i = 0; i < NCPU; i++)
+		if (cs[i].softirq) {
+			cs[i].softirq_known_owner = cs[i].cur.known;
+			cs[i].softirq_owner = cs[i].cur.pid;
+		}
 }
 
 /* A block ended by a lower-priority waker L: while L was preempted (runnable
@@ -392,6 +421,7 @@ void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 		prev = e->ts;
 		switch (e->type) {
 		case RT_EV_SWITCH:
+			suspend_softirq(&cs[c], e);
 			set_who(&cs[c].cur, e->pid2, e->comm2, e->prio2, e->policy2);
 			if (e->pid == victim_tid) {
 				if (!e->arg && (e->state & RT_VOLUNTARY_MASK) && e->ts < e_ns) {
@@ -443,9 +473,13 @@ void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 		case RT_EV_SOFTIRQ_ENTRY:
 			cs[c].softirq = true;
 			cs[c].vec = e->arg;
+			cs[c].softirq_known_owner = cs[c].cur.known;
+			cs[c].softirq_owner = cs[c].cur.pid;
+			cs[c].softirq_suspended = false;
 			break;
 		case RT_EV_SOFTIRQ_EXIT:
 			cs[c].softirq = false;
+			cs[c].softirq_suspended = false;
 			break;
 		}
 	}

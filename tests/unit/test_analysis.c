@@ -108,12 +108,55 @@ static void test_holder_asleep_is_no_inversion(void **state)
 	assert_false(a.inv.found);
 }
 
+/* PREEMPT_RT runs softirqs in threads, which can be preempted between
+ * softirq entry and exit.  H's relief window: H wakes at T0 and runs,
+ * blocks at +1 ms; K (ktimers, FIFO 1) runs and enters the TIMER softirq
+ * at +2 ms; H is woken at +3 ms, preempts K and runs until its timer
+ * sleep at +9 ms, before K's softirq exit.  The softirq held the CPU only
+ * while K ran: H's 6 ms at the end are its own. */
+static void test_preempted_softirq_is_not_the_cpu(void **state)
+{
+	enum { K = 28, PK = 98 };
+	struct rt_event e[7];
+	struct rt_trace t;
+	struct rt_analysis a;
+	uint64_t run = 0, sirq = 0;
+	int i;
+
+	(void)state;
+	e[0] = ev(T0, RT_EV_WAKEUP, H, PH, 0, 120, 0, 0);
+	e[1] = ev(T0 + 10 * US, RT_EV_SWITCH, 0, 120, H, PH, 0, 0);
+	e[2] = ev(T0 + 1 * MS, RT_EV_SWITCH, H, PH, K, PK, 0, 1);
+	e[3] = ev(T0 + 2 * MS, RT_EV_SOFTIRQ_ENTRY, 0, 0, 0, 0, 1, 0);
+	e[4] = ev(T0 + 3 * MS, RT_EV_WAKEUP, H, PH, L, PL, 0, 0);
+	e[5] = ev(T0 + 3 * MS + 10 * US, RT_EV_SWITCH, K, PK, H, PH, 1, 0);
+	e[6] = ev(T0 + 9 * MS, RT_EV_SWITCH, H, PH, K, PK, 0, 1);
+	memset(&t, 0, sizeof(t));
+	t.valid = true;
+	t.w.start_ns = T0;
+	t.w.end_ns = T0 + 9 * MS;
+	t.w.metric = RT_RELIEF;
+	t.w.ctx.ncpus = 1;
+	t.ev = e;
+	t.nev = 7;
+	rt_analyze(&t, H, PH, &a);
+	for (i = 0; i < a.nparts; i++) {
+		if (!strcmp(a.parts[i].kind, RT_PART_RUN))
+			run += a.parts[i].ns;
+		if (!strcmp(a.parts[i].kind, RT_PART_SOFTIRQ))
+			sirq += a.parts[i].ns;
+	}
+	assert_int_equal(run, 1 * MS - 10 * US + 6 * MS - 10 * US);
+	assert_true(sirq <= 10 * US);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inversion_from_before_the_window),
 		cmocka_unit_test(test_no_claim_without_knowing_the_holder),
 		cmocka_unit_test(test_holder_asleep_is_no_inversion),
+		cmocka_unit_test(test_preempted_softirq_is_not_the_cpu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
