@@ -403,9 +403,41 @@ static bool rt_policy(uint32_t tid)
 	return policy == SCHED_FIFO || policy == SCHED_RR || policy == SCHED_DEADLINE;
 }
 
-/* Choose for the tasks tids (copied: live_masks compacts them). */
+/* Usage is read from /proc, two files a task: a thread pool of thousands
+ * would make each look take long (and delay what the loop does besides),
+ * so the tasks without an RT policy are sampled only when there is no RT
+ * one, and then at most this many. */
+#define RT_HK_SAMPLE_MAX 128
+
+/* Sample the usage that will decide (see rt_hk_input.usage_rt_ns). */
+static void sample_usage(struct rt_housekeeper *h, const uint32_t *live, const cpu_set_t *masks,
+			 int n, struct rt_hk_input *in)
+{
+	uint32_t *rt_tids = malloc((size_t)(n ? n : 1) * sizeof(*rt_tids));
+	cpu_set_t *rt_masks = malloc((size_t)(n ? n : 1) * sizeof(*rt_masks));
+	int i, nrt = 0;
+
+	for (i = 0; rt_tids && rt_masks && i < n; i++)
+		if (rt_policy(live[i])) {
+			rt_tids[nrt] = live[i];
+			rt_masks[nrt++] = masks[i];
+		}
+	if (nrt) {
+		rt_hk_usage_sample(h->usage_rt, rt_tids, rt_masks, nrt, h->usage_rt_ns);
+		in->usage_rt_ns = h->usage_rt_ns;
+	} else if (rt_tids && rt_masks) {
+		rt_hk_usage_sample(h->usage, live, masks, n < RT_HK_SAMPLE_MAX ? n : RT_HK_SAMPLE_MAX,
+				   h->usage_ns);
+		in->usage_ns = h->usage_ns;
+	}
+	free(rt_tids);
+	free(rt_masks);
+}
+
+/* Choose for the tasks tids (copied: live_masks compacts them).  Usage is
+ * sampled only when the masks leave no CPU free of tracked tasks. */
 static enum rt_hk_reason choose_for(struct rt_housekeeper *h, const uint32_t *tids, int n,
-				    bool sample_usage, cpu_set_t *out, struct rt_hk_input *in)
+				    bool use_usage, cpu_set_t *out, struct rt_hk_input *in)
 {
 	uint32_t *live = malloc((size_t)(n ? n : 1) * sizeof(*live));
 	cpu_set_t *masks = malloc((size_t)(n ? n : 1) * sizeof(*masks));
@@ -423,28 +455,11 @@ static enum rt_hk_reason choose_for(struct rt_housekeeper *h, const uint32_t *ti
 	memcpy(live, tids, (size_t)n * sizeof(*live));
 	in->ntasks = live_masks(live, masks, n);
 	in->task_masks = masks;
-	if (sample_usage && h->usage && h->usage_ns) {
-		rt_hk_usage_sample(h->usage, live, masks, in->ntasks, h->usage_ns);
-		in->usage_ns = h->usage_ns;
-	}
-	if (sample_usage && h->usage_rt && h->usage_rt_ns) {
-		uint32_t *rt_tids = malloc((size_t)(n ? n : 1) * sizeof(*rt_tids));
-		cpu_set_t *rt_masks = malloc((size_t)(n ? n : 1) * sizeof(*rt_masks));
-		int i, nrt = 0;
-
-		for (i = 0; rt_tids && rt_masks && i < in->ntasks; i++)
-			if (rt_policy(live[i])) {
-				rt_tids[nrt] = live[i];
-				rt_masks[nrt++] = masks[i];
-			}
-		if (rt_tids && rt_masks) {
-			rt_hk_usage_sample(h->usage_rt, rt_tids, rt_masks, nrt, h->usage_rt_ns);
-			in->usage_rt_ns = h->usage_rt_ns;
-		}
-		free(rt_tids);
-		free(rt_masks);
-	}
 	r = rt_hk_choose(in, out);
+	if (r == RT_HK_LEAST_USED && use_usage && h->usage && h->usage_rt) {
+		sample_usage(h, live, masks, in->ntasks, in);
+		r = rt_hk_choose(in, out);
+	}
 	free(live);
 	/* in->task_masks stays valid for rt_hk_should_move: freed by the caller */
 	return r;

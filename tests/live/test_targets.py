@@ -165,8 +165,11 @@ class Targets(unittest.TestCase):
         full program attached directly (the fallback) watch the same task,
         on both backends.  An empty or wrong tail-call slot would show no
         samples."""
+        # 10 s: the four tracers load at once, each on the CPU rttrace
+        # keeps for itself (the same one): in the TCG guest the last one
+        # attaches seconds after the first
         p, tids = workload("control_loop", "--period", "5ms", "--busy", "1ms", "--policy", "fifo",
-                           "--prio", "40", "--duration", "6s")
+                           "--prio", "40", "--duration", "10s")
         direct = {"RTTRACE_NO_SWITCH_GATE": "1"}
         runs = [rttrace("-p", str(tids["main"]), popen=True),
                 rttrace("-p", str(tids["main"]), popen=True, env=direct),
