@@ -4,7 +4,7 @@
  *
  * A CPU records events (switches, wakeups, migrations, hard and soft IRQs)
  * only while a tracked task has a window open on it, waits or runs there,
- * or blocked there mid-window: its interest word, gate.cpu_ring[].interest,
+ * or blocked there mid-window: its interest word, hot_page.cpu_ring[].interest,
  * counts those tasks (interest_move, interest_follow).  Events go to that
  * CPU's ring in `events` (ev_reserve/ev_publish, lock-free).  A window
  * remembers, per CPU it touched, where its events start in that CPU's
@@ -59,7 +59,7 @@ static __always_inline struct rt_event *ev_reserve(__u32 cpu, __u64 *seqp)
 		return 0;
 	barrier_var(cpu);
 	cpu &= RT_MAX_CPUS - 1; /* keeps the verifier's bound after the casts */
-	seq = __sync_fetch_and_add(&gate.cpu_ring[cpu].head, 1);
+	seq = __sync_fetch_and_add(&hot_page.cpu_ring[cpu].head, 1);
 	idx = cpu * ring_size + (__u32)(seq & (ring_size - 1));
 	e = bpf_map_lookup_elem(&events, &idx);
 	if (!e)
@@ -84,7 +84,7 @@ static __always_inline bool is_holder(struct task_struct *t, __u32 cpu)
 		return false;
 	barrier_var(cpu);
 	if (!t->pid) /* this CPU's idle task: see hold() */
-		return cpu < RT_MAX_CPUS && gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held;
+		return cpu < RT_MAX_CPUS && hot_page.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held;
 	held = bpf_task_storage_get(&holders, t, 0, 0);
 	return held && *held;
 }
@@ -101,7 +101,7 @@ static __always_inline void hold(struct task_struct *t, __u32 cpu)
 	barrier_var(cpu);
 	if (cpu >= RT_MAX_CPUS)
 		return;
-	if (idle && gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held)
+	if (idle && hot_page.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held)
 		return;
 	held = bpf_task_storage_get(&holders, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!held) {
@@ -110,7 +110,7 @@ static __always_inline void hold(struct task_struct *t, __u32 cpu)
 	}
 	*held = 1;
 	if (idle)
-		gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 1;
+		hot_page.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 1;
 }
 
 /* Clear the mark, keeping the element (see the top of this file). */
@@ -123,7 +123,7 @@ static __always_inline void unhold(struct task_struct *t, __u32 cpu)
 	if (held)
 		*held = 0;
 	if (t->pid == 0 && cpu < RT_MAX_CPUS)
-		gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 0;
+		hot_page.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 0;
 }
 
 extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
@@ -154,7 +154,7 @@ static __always_inline void hold_curr_of_rq_of(struct task_struct *p, __u32 cpu)
 		 * with this one): its idle task is the holder */
 		barrier_var(cpu);
 		if (cpu < RT_MAX_CPUS)
-			gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 1;
+			hot_page.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 1;
 		return;
 	}
 	if (pid > 0)
@@ -182,7 +182,7 @@ static __always_inline void interest_add(__u32 cpu, int d, int mark,
 	barrier_var(cpu);
 	if (cpu >= RT_MAX_CPUS)
 		return;
-	old = __sync_fetch_and_add(&gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].interest, d);
+	old = __sync_fetch_and_add(&hot_page.cpu_ring[cpu & (RT_MAX_CPUS - 1)].interest, d);
 	if (mark == MARK_NONE || !use_holders || d <= 0 || old)
 		return;
 	if (mark == MARK_CURRENT)
@@ -194,7 +194,7 @@ static __always_inline void interest_add(__u32 cpu, int d, int mark,
 static __always_inline bool cpu_interesting(__u32 cpu)
 {
 	barrier_var(cpu);
-	return cpu < RT_MAX_CPUS && gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].interest;
+	return cpu < RT_MAX_CPUS && hot_page.cpu_ring[cpu & (RT_MAX_CPUS - 1)].interest;
 }
 
 static __always_inline bool window_open(struct rt_task_state *st)
@@ -315,7 +315,7 @@ static __always_inline __u64 ring_mark(__u32 cpu)
 	barrier_var(cpu);
 	if (cpu >= RT_MAX_CPUS)
 		return 0;
-	h = *(volatile __u64 *)&gate.cpu_ring[cpu & (RT_MAX_CPUS - 1)].head;
+	h = *(volatile __u64 *)&hot_page.cpu_ring[cpu & (RT_MAX_CPUS - 1)].head;
 	return h > RT_MARK_SLACK ? h - RT_MARK_SLACK : 0;
 }
 

@@ -52,11 +52,11 @@ __u64 session_start_ns = ~0ULL;
 __u64 session_end_ns = ~0ULL;
 struct rt_counters counters;
 /* The hash backend's TID filter and the CPUs' interest words, in one
- * page: an untracked event of raw_switch_cap reads both (see rt_gate).
+ * page: an untracked event of raw_switch_cap reads both (see rt_hot_page).
  * Page-aligned (and so each ring line 64-byte aligned: unaligned, CPU 0's
  * ring shared a line with want_count, and each event CPU 0 captured cost
  * the other CPUs a miss). */
-struct rt_gate gate __attribute__((aligned(4096)));
+struct rt_hot_page hot_page __attribute__((aligned(4096)));
 /* Who woke each tracked task, noted at sched_waking (see on_waking). */
 struct rt_waker wakers[RT_WAKERS] __attribute__((aligned(64)));
 

@@ -95,7 +95,7 @@
  *    waker's CPU, not in the wakee's state; commit() wakes nobody.
  *  - raw_tp backend (kernels without task storage, before 5.11, or
  *    without BTF of their own; --backend raw_tp): no bpf_storage pointer
- *    to test, so a byte per TID class in `gate.tid_filter`, in the page of
+ *    to test, so a byte per TID class in `hot_page.tid_filter`, in the page of
  *    the interest words, spares untracked events the hash lookup; the gate
  *    reads it (raw_switch_gate) before the tail call.
  *

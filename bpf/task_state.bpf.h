@@ -25,7 +25,7 @@
  *
  * Without it (raw_tp programs, kernels before 5.11): a TID-keyed hash
  * (`task_state_hash`, preallocated), behind the byte filter
- * gate.tid_filter that spares untracked events the hash lookup.
+ * hot_page.tid_filter that spares untracked events the hash lookup.
  *
  * Per-task events are serialised by the scheduler (a task's wakeup and
  * its switches run under that task's runqueue lock), so the state and the
@@ -47,10 +47,10 @@
 /* ---- state lookup ------------------------------------------------------ */
 
 /* Hash backend: false means the TID has no state and is not in `want`
- * (see rt_gate.tid_filter); true, that the hash must tell. */
+ * (see rt_hot_page.tid_filter); true, that the hash must tell. */
 static __always_inline bool tid_maybe_tracked(__u32 tid)
 {
-	return gate.tid_filter[tid & (RT_TID_FILTER - 1)];
+	return hot_page.tid_filter[tid & (RT_TID_FILTER - 1)];
 }
 
 static __always_inline struct rt_task_state *
@@ -156,7 +156,7 @@ attach_state(struct task_struct *t, __u32 tid, __u32 idx, __u8 run_state,
 					  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	} else {
 		/* before the element: the filter may not hide a tracked TID */
-		gate.tid_filter[tid & (RT_TID_FILTER - 1)] = 1;
+		hot_page.tid_filter[tid & (RT_TID_FILTER - 1)] = 1;
 		bpf_map_update_elem(&task_state_hash, &tid, &init, BPF_NOEXIST);
 		st = bpf_map_lookup_elem(&task_state_hash, &tid);
 	}

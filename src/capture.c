@@ -133,7 +133,7 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 
 		if (cpu >= (uint32_t)tr->ncpus)
 			continue;
-		head = __atomic_load_n(&tr->skel->bss->gate.cpu_ring[cpu].head, __ATOMIC_ACQUIRE);
+		head = __atomic_load_n(&tr->skel->bss->hot_page.cpu_ring[cpu].head, __ATOMIC_ACQUIRE);
 		/* the kernel keeps the low 32 bits: the window is behind head */
 		seq0 = head - (uint32_t)((uint32_t)head - w->ctx.seq0[i]);
 		last = cpu == w->end_cpu ? w->end_seq : head - 1;
@@ -313,7 +313,7 @@ static double quarter_fill(struct rt_capture *c, int consumed)
 	int cpu;
 
 	for (cpu = 0; cpu < tr->ncpus; cpu++) {
-		uint64_t head = __atomic_load_n(&tr->skel->bss->gate.cpu_ring[cpu].head,
+		uint64_t head = __atomic_load_n(&tr->skel->bss->hot_page.cpu_ring[cpu].head,
 						__ATOMIC_RELAXED);
 		double f = (double)(head - c->last_head[cpu]) / (tr->ring_size / 4);
 

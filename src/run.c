@@ -425,7 +425,7 @@ static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
 	r->capture = c->tr.capture ? &c->cap : NULL;
 	r->irq_mode = c->tr.irq_mode;
 	r->capture_holders = c->tr.holders;
-	r->switch_gate = c->tr.gate;
+	r->switch_gate = c->tr.switch_gate;
 	r->defer_fork = c->tr.defer_fork;
 	r->tasks = calloc(n ? n : 1, sizeof(*r->tasks));
 	r->slot_idx = calloc(n ? n : 1, sizeof(*r->slot_idx));

@@ -312,7 +312,7 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 	skel->rodata->defer_fork_storage = t->defer_fork;
 	/* RTTRACE_NO_TTAB=1 keeps every state in task storage (tests) */
 	skel->rodata->no_ttab = getenv("RTTRACE_NO_TTAB") != NULL;
-	choose_programs(skel, t->feat.tp_btf, t->capture, t->holders, t->gate, irq_mode);
+	choose_programs(skel, t->feat.tp_btf, t->capture, t->holders, t->switch_gate, irq_mode);
 	bpf_map__set_max_entries(skel->maps.events,
 				 t->capture ? (uint32_t)t->ncpus * t->ring_size : 1);
 	if (!t->capture)
@@ -328,7 +328,7 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 		bpf_map__set_max_entries(skel->maps.task_state_hash, max_slots);
 	}
 	err = rttrace_bpf__load(skel);
-	if (!err && t->gate)
+	if (!err && t->switch_gate)
 		err = switch_gate(t, skel);
 	if (!err)
 		err = rttrace_bpf__attach(skel);
@@ -403,10 +403,10 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 		if (((a & 1) && !want_holders) || ((a & 2) && !want_gate))
 			continue; /* the same as an earlier attempt */
 		t->holders = want_holders && !(a & 1);
-		t->gate = want_gate && !(a & 2);
+		t->switch_gate = want_gate && !(a & 2);
 		for (k = 0; k < nmodes; k++) {
 			/* a failed probe is expected: keep libbpf quiet unless -v */
-			probing = modes[k] != RT_IRQM_NONE || t->holders || t->gate;
+			probing = modes[k] != RT_IRQM_NONE || t->holders || t->switch_gate;
 			err = try_load(t, o, max_slots, modes[k]);
 			probing = false;
 			if (!err) {
@@ -419,10 +419,10 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 		}
 		if (!err)
 			break;
-		if (o->verbose && (t->holders || t->gate))
+		if (o->verbose && (t->holders || t->switch_gate))
 			fprintf(stderr, "rttrace: cannot load with%s%s: %s; trying without\n",
 				t->holders ? " holder marks" : "",
-				t->gate ? " the sched_switch gate" : "", load_error(err));
+				t->switch_gate ? " the sched_switch gate" : "", load_error(err));
 	}
 	if (err) {
 		if (o->irq_mode != RT_IRQM_NONE && o->irq_tracking)
@@ -551,8 +551,8 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 		init.flags |= RT_SLOT_IRQ;
 		bpf_map_update_elem(t->fd_irq, &pt->tid, &is, BPF_ANY);
 	}
-	/* before the hash or `want` entry (see rt_gate) */
-	__atomic_store_n(&t->bss->gate.tid_filter[pt->tid & (RT_TID_FILTER - 1)], 1,
+	/* before the hash or `want` entry (see rt_hot_page) */
+	__atomic_store_n(&t->bss->hot_page.tid_filter[pt->tid & (RT_TID_FILTER - 1)], 1,
 			 __ATOMIC_SEQ_CST);
 	if (t->feat.tp_btf) {
 		bool no_pidfd = getenv("RTTRACE_NO_PIDFD") != NULL;

@@ -40,7 +40,7 @@ struct rt_tracer {
 	const struct rt_opts *opts;
 	bool capture;        /* worst-case event capture on */
 	bool holders;        /* capture gated by holder marks (else the interest word) */
-	bool gate;           /* sched_switch entered through a gate program (tp_switch_gate...) */
+	bool switch_gate;    /* sched_switch entered through a gate program (tp_switch_gate...) */
 	int ncpus;           /* possible CPUs: one event ring each */
 	uint32_t ring_size;  /* events per CPU ring */
 	const struct rt_event *events; /* mmapped rings */

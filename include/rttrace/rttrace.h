@@ -192,7 +192,7 @@ struct rt_cpu_ring {
  * page of BPF map memory instead of two.  Cost: 2 KiB (+2 KiB alignment).
  */
 #define RT_TID_FILTER 2048
-struct rt_gate {
+struct rt_hot_page {
 	__u8 tid_filter[RT_TID_FILTER];
 	struct rt_cpu_ring cpu_ring[RT_MAX_CPUS];
 };
@@ -228,8 +228,8 @@ struct rt_window {
  * waker, on its CPU) into a table slot chosen by the wakee's TID, read at
  * sched_wakeup, which may run later on the target CPU (a queued remote
  * wakeup, in its idle task).  Not in the task's state: reading that from
- * the waker's CPU cost one more cache-line transfer per wakeup (measured:
- * a third of a captured wakeup).  One record per cache line. */
+ * the waker's CPU costs one more cache-line transfer per wakeup.  One
+ * record per cache line. */
 struct rt_waker {
 	__u32 wakee;   /* TID the record is for (a mismatch: overwritten) */
 	__u32 pid;
@@ -246,7 +246,7 @@ struct rt_waker {
 struct rt_task_state {
 	/* Line 0 holds everything a wakeup writes (with capture too): on a
 	 * cross-CPU wakeup the state moves to the waker's CPU and back, one
-	 * cache line each way (a second line measured ~+100 ns per wakeup). */
+	 * cache line each way (a second line is a second transfer). */
 	__u32 tid;       /* owner of a `ttab` entry (0: free); 0 in task storage */
 	__u8 run_state;
 	__u8 sleep_kind;
@@ -276,19 +276,17 @@ _Static_assert(sizeof(struct rt_task_state) == 96, "rt_task_state size (README)"
 #define RT_NO_CPU 0xffff
 /* rt_task_state.flags: the session captures.  A copy of the load-time
  * constant, so that a tracked wakeup reads no BPF map page but the task's
- * own state (the first touch of any map page costs 20-40 ns per event on
- * the VM bench/RESULTS.md was measured on; sched_switch has the constant
- * compiled into its copies instead). */
+ * own state (the first touch of a map page is a TLB miss where page-table
+ * isolation has no PCID: bench/RESULTS.md, the parts rows; sched_switch
+ * has the constant compiled into its copies instead). */
 #define RT_STF_CAPTURE 0x40
 /* rt_task_state.flags, in task storage: the state moved to `ttab`; this
  * element only marks the task (its BPF storage pointer) as tracked.  If
  * its entry no longer names it (released by del), it is not tracked. */
 #define RT_STF_IN_TABLE 0x80
 
-/* Per-id SLO overrides (key: TID or TGID), consulted when a slot is made. */
-struct rt_slo_key {
-	__u32 id;
-};
+/* Per-id SLO overrides (map slo_by_id, key: a __u32 TID or TGID),
+ * consulted when a slot is made. */
 struct rt_slo_val {
 	__u64 slo_ns[RT_NR_METRICS];
 };

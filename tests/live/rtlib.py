@@ -92,7 +92,7 @@ def wait_run(p, timeout=60):
 
 
 def wait_attached(seconds=1.0):
-    """rttrace attaches in well under a second on this machine."""
+    """rttrace attaches in well under a second."""
     time.sleep(seconds)
 
 
