@@ -524,6 +524,44 @@ def section_churn(ctx, a, b_cfg):
     return runs
 
 
+def parse_hist(path, stdout=""):
+    """cyclictest --histfile: lines "000012 000034" (µs, count), then
+    "# Max Latencies: 00123" and "# Histogram Overflows: 00000"."""
+    counts, total, mx, over = {}, 0, None, 0
+    try:
+        with open(path) as f:
+            for line in f:
+                m = re.match(r"^(\d+)\s+(\d+)", line)
+                if m:
+                    us, c = int(m.group(1)), int(m.group(2))
+                    if c:
+                        counts[us] = c
+                        total += c
+                    continue
+                m = re.match(r"^# Max Latenc\w*:\s+(\d+)", line)
+                if m:
+                    mx = int(m.group(1))
+                m = re.match(r"^# Histogram Overflows:\s+(\d+)", line)
+                if m:
+                    over = int(m.group(1))
+    except OSError as e:
+        raise SuiteError("cyclictest wrote no histogram: %s %s" % (e, stdout[-300:]))
+    total += over
+    if not total or mx is None:
+        raise SuiteError("cyclictest histogram unreadable: %s" % stdout[-300:])
+
+    def pct(q):
+        acc = 0
+        for us in sorted(counts):
+            acc += counts[us]
+            if acc >= q * total:
+                return us
+        return mx      # in the overflows (> HIST_US): the max is the best bound
+
+    return {"n": total, "p50": pct(0.50), "p99": pct(0.99), "p999": pct(0.999),
+            "max": mx, "overflows": over}
+
+
 def cyclic_once(ctx, a, traced):
     hist = ctx.tmp("cyclic.hist")
     cmd = [CYCLICTEST, "-m", "-q", "-p", "80", "-t", "1", "-i", "1000",
@@ -531,33 +569,8 @@ def cyclic_once(ctx, a, traced):
     if traced:
         cmd = [RTTRACE, "run", "-j", ctx.tmp("cyc.json"), "--"] + cmd
     r = run(cmd, timeout=a.cyclic_loops / 1000 * 3 + 60)
-    # histogram lines: "000012 000034" (us, count); "# Max Latencys: 00123"
-    counts = {}
-    total = 0
-    mx = None
-    with open(hist) as f:
-        for line in f:
-            m = re.match(r"^(\d+)\s+(\d+)", line)
-            if m:
-                us, c = int(m.group(1)), int(m.group(2))
-                if c:
-                    counts[us] = c
-                    total += c
-            m = re.match(r"^# Max Latenc\w*:\s+(\d+)", line)
-            if m:
-                mx = int(m.group(1))
-            m = re.match(r"^# Histogram Overflows:\s+(\d+)", line)
-            if m:
-                total += int(m.group(1))
-    if not total or mx is None:
-        raise SuiteError("cyclictest histogram unreadable: %s" % r.stdout[-300:])
-    acc, p99 = 0, mx  # overflows (> 10 ms) count as the max
-    for us in sorted(counts):
-        acc += counts[us]
-        if acc >= 0.99 * total:
-            p99 = us
-            break
-    out = {"max": mx, "p99": p99, "n": total}
+    h = parse_hist(hist, r.stdout)
+    out = {"max": h["max"], "p99": h["p99"], "n": h["n"]}
     if traced:
         with open(ctx.tmp("cyc.json")) as f:
             rep = json.load(f)

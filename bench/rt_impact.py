@@ -233,44 +233,6 @@ def sleep_until(t):
 
 # ---- cyclictest histogram and rttrace report --------------------------------
 
-def parse_hist(path, stdout=""):
-    """cyclictest --histfile: lines "000012 000034" (µs, count), then
-    "# Max Latencies: 00123" and "# Histogram Overflows: 00000"."""
-    counts, total, mx, over = {}, 0, None, 0
-    try:
-        with open(path) as f:
-            for line in f:
-                m = re.match(r"^(\d+)\s+(\d+)", line)
-                if m:
-                    us, c = int(m.group(1)), int(m.group(2))
-                    if c:
-                        counts[us] = c
-                        total += c
-                    continue
-                m = re.match(r"^# Max Latenc\w*:\s+(\d+)", line)
-                if m:
-                    mx = int(m.group(1))
-                m = re.match(r"^# Histogram Overflows:\s+(\d+)", line)
-                if m:
-                    over = int(m.group(1))
-    except OSError as e:
-        raise SuiteError("cyclictest wrote no histogram: %s %s" % (e, stdout[-300:]))
-    total += over
-    if not total or mx is None:
-        raise SuiteError("cyclictest histogram unreadable: %s" % stdout[-300:])
-
-    def pct(q):
-        acc = 0
-        for us in sorted(counts):
-            acc += counts[us]
-            if acc >= q * total:
-                return us
-        return mx      # in the overflows (> HIST_US): the max is the best bound
-
-    return {"n": total, "p50": pct(0.50), "p99": pct(0.99), "p999": pct(0.999),
-            "max": mx, "overflows": over}
-
-
 def check_report(js, cyc_pid, arm):
     try:
         with open(js) as f:
@@ -335,7 +297,7 @@ def run_arm(arm, a, tmpdir, rnd):
             raise SuiteError("%s did not finish" % arm)
         if rc != 0:
             raise SuiteError("%s exited %s: %s" % (arm, rc, main.err()[-400:]))
-        res["cyclic"] = parse_hist(hist, main.out())
+        res["cyclic"] = B.parse_hist(hist, main.out())
         if arm in RT_ARMS:
             res["rttrace"] = {
                 "cpu_ms_per_s": 1000 * (r1["cpu_s"] - r0["cpu_s"]) / span,
