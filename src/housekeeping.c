@@ -541,9 +541,18 @@ void rt_housekeeper_update(struct rt_housekeeper *h, const uint32_t *tids, int n
 	if (h->reason == RT_HK_USER || h->reason == RT_HK_NONE)
 		return;
 	r = choose_for(h, tids, n, true, &set, &in);
-	if (rt_hk_should_move(&h->current, h->reason, &set, r, &in, period_ns)) {
+	/* Nothing tracked is left (the session is about to end): no reason
+	 * to move, and where rttrace ran stays what it was. */
+	if (in.ntasks && rt_hk_should_move(&h->current, h->reason, &set, r, &in, period_ns)) {
 		place(h, &set, r);
 		h->moves++;
+		if (h->verbose) {
+			char b[256];
+
+			fprintf(stderr, "rttrace: moved to CPU %s (%s, %d tracked tasks)\n",
+				rt_cpulist_format(&set, b, sizeof(b)), rt_hk_reason_name(r),
+				in.ntasks);
+		}
 	}
 	free((void *)in.task_masks);
 }

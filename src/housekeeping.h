@@ -130,6 +130,7 @@ struct rt_housekeeper {
 	cpu_set_t ran_on;         /* every CPU it was placed on since the start */
 	enum rt_hk_reason reason;
 	int moves;                /* placements after the first */
+	int verbose;              /* say each move on stderr */
 	struct rt_hk_usage *usage;
 	uint64_t *usage_ns;       /* CPU_SETSIZE entries */
 	struct rt_hk_usage *usage_rt; /* the same, for the RT-policy tasks */

@@ -567,6 +567,7 @@ int rt_cmd_run(int argc, char **argv)
 		uint32_t *tids = target_tids(&c, &n);
 
 		rc = rt_housekeeper_start(&c.hk, c.o.housekeeping, tids, tids ? n : 0, false);
+		c.hk.verbose = c.o.verbose;
 		free(tids);
 	}
 	if (!rc)
