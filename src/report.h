@@ -27,6 +27,11 @@
 #include "rttrace/rttrace.h"
 #include "tracer.h"
 
+/* A CPU list as the kernel writes it, long enough for the worst one
+ * (every other CPU of CPU_SETSIZE 1024: "0,2,...,1022"); a shorter buffer
+ * would cut the list and say something false. */
+#define RT_CPULIST_LEN 3072
+
 /* A captured window the report keeps, analysed. */
 struct rt_report_window {
 	const struct rt_trace *trace; /* its events (held by the capture) */
@@ -63,7 +68,7 @@ struct rt_report {
 	uint64_t windows_lost;     /* worst/violation windows not captured */
 	/* where rttrace itself ran ("" when not measured: a persistent
 	 * session has no rttrace process) and why there */
-	char housekeeping_cpus[64];
+	char housekeeping_cpus[RT_CPULIST_LEN];
 	const char *housekeeping_reason;
 };
 
