@@ -40,6 +40,18 @@ def switches(pid):
     return n
 
 
+def traced_span(args):
+    """Run `rttrace run ARGS` for SECONDS; count IRQ work on the traced CPU
+    and rttrace's own wakeups from 1 s in (loaded, attached, past its
+    start-up drains) to 0.5 s before the end.  (Run, IWI added, wakeups/s)"""
+    p = rttrace(*args, "-d", str(SECONDS), popen=True)
+    time.sleep(1.0)
+    iwi0, sw0, t0 = interrupts("IWI"), switches(p.pid), time.monotonic()
+    time.sleep(SECONDS - 1.5)
+    iwi1, sw1, t1 = interrupts("IWI"), switches(p.pid), time.monotonic()
+    return wait_run(p), iwi1[TRACED_CPU] - iwi0[TRACED_CPU], (sw1 - sw0) / (t1 - t0)
+
+
 @unittest.skipIf(os.cpu_count() < 2, "needs a second CPU to trace")
 class NoInterruptOnTracedCpu(unittest.TestCase):
     def test_capture_adds_no_irq_work_and_sleeps(self):
@@ -48,13 +60,8 @@ class NoInterruptOnTracedCpu(unittest.TestCase):
                             "--policy", "fifo", "--prio", "50", *common)
         other, ot = workload("control_loop", "--period", "10ms", "--busy", "1.5ms", *common)
         try:
-            p = rttrace("-p", f"{ft['main']},{ot['main']}", "-d", str(SECONDS),
-                        "--slo-latency", "500us", "--slo-response", "2ms", popen=True)
-            time.sleep(1.0)  # loaded, attached, past its start-up drains
-            iwi0, sw0, t0 = interrupts("IWI"), switches(p.pid), time.monotonic()
-            time.sleep(SECONDS - 1.5)
-            iwi1, sw1, t1 = interrupts("IWI"), switches(p.pid), time.monotonic()
-            r = wait_run(p)
+            r, added, rate = traced_span(["-p", f"{ft['main']},{ot['main']}",
+                                          "--slo-latency", "500us", "--slo-response", "2ms"])
         finally:
             for w in (fifo, other):
                 w.kill()
@@ -64,17 +71,13 @@ class NoInterruptOnTracedCpu(unittest.TestCase):
                       for m in ("latency", "response"))
         # Without windows to commit the test proves nothing.
         self.assertGreater(commits, 100, "the workload made too few violations")
-        added = iwi1[TRACED_CPU] - iwi0[TRACED_CPU]
         # A quiet CPU here raises a few IRQ-work interrupts of its own in a
         # few seconds (printk, RCU, BPF's allocator refill); one per commit
         # is what the wakeups did.
         self.assertLessEqual(added, 10, f"{added} IRQ-work interrupts on CPU {TRACED_CPU} "
                              f"while rttrace committed ~{commits} windows")
-        rate = (sw1 - sw0) / (t1 - t0)
         self.assertLessEqual(rate, 10, f"rttrace woke {rate:.1f} times a second")
         self.assertEqual(r.report["session"]["windows_not_captured"], 0)
-        self.assertLessEqual(r.report["session"]["rttrace_wakeups"],
-                             10 * SECONDS + 8, r.report["session"])
 
     @unittest.skipIf(not shutil.which("perf"), "needs perf (linux-perf)")
     def test_holder_marks_add_no_irq_work(self):
@@ -91,12 +94,7 @@ class NoInterruptOnTracedCpu(unittest.TestCase):
                                  "pipe", "-T", "-l", "2000000000"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            p = rttrace("-p", str(lt["main"]), "-d", str(SECONDS), popen=True)
-            time.sleep(1.0)
-            iwi0 = interrupts("IWI")
-            time.sleep(SECONDS - 1.5)
-            iwi1 = interrupts("IWI")
-            r = wait_run(p)
+            r, added, _ = traced_span(["-p", str(lt["main"])])
         finally:
             for w in (loop, pipe):
                 w.kill()
@@ -105,7 +103,6 @@ class NoInterruptOnTracedCpu(unittest.TestCase):
         if r.report["system"]["capture_gate"] != "holders":
             self.skipTest("this kernel gates the capture by the interest word: no marks")
         self.assertGreater(r.metric(lt["main"], "latency")["count"], 1000)
-        added = iwi1[TRACED_CPU] - iwi0[TRACED_CPU]
         self.assertLessEqual(added, 5, f"{added} IRQ-work interrupts on CPU {TRACED_CPU}")
 
 
