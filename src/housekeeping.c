@@ -465,13 +465,18 @@ static enum rt_hk_reason choose_for(struct rt_housekeeper *h, const uint32_t *ti
 	return r;
 }
 
-static void place(struct rt_housekeeper *h, const cpu_set_t *set, enum rt_hk_reason r)
+/* false when the kernel refused (a cpuset, say): rttrace stays where it
+ * was, and ran_on says so */
+static bool place(struct rt_housekeeper *h, const cpu_set_t *set, enum rt_hk_reason r)
 {
-	if (r != RT_HK_NONE && rt_hk_apply(set))
-		return; /* where it was: a placement is worth a try, not a failure */
+	if (r != RT_HK_NONE && rt_hk_apply(set)) {
+		CPU_OR(&h->ran_on, &h->ran_on, &h->current);
+		return false;
+	}
 	h->current = *set;
 	h->reason = r;
 	CPU_OR(&h->ran_on, &h->ran_on, set);
+	return true;
 }
 
 int rt_housekeeper_start(struct rt_housekeeper *h, const char *user_cpus,
@@ -485,6 +490,7 @@ int rt_housekeeper_start(struct rt_housekeeper *h, const char *user_cpus,
 	int i;
 
 	memset(h, 0, sizeof(*h));
+	h->reason = RT_HK_NONE; /* until a placement took */
 	if (rt_hk_read_system(&h->allowed, &h->avoid)) {
 		fprintf(stderr, "rttrace: cannot read its own CPU affinity: %s\n", strerror(errno));
 		return RT_EXIT_RUNTIME;
@@ -495,7 +501,9 @@ int rt_housekeeper_start(struct rt_housekeeper *h, const char *user_cpus,
 	h->usage_rt = rt_hk_usage_new();
 	h->usage_rt_ns = calloc(CPU_SETSIZE, sizeof(*h->usage_rt_ns));
 	if (!user_cpus) {
-		r = choose_for(h, tids, n, true, &set, &in);
+		/* the first usage sample only sets the baseline later looks
+		 * compare with: a one-shot placement (quiet) needs none */
+		r = choose_for(h, tids, n, !quiet, &set, &in);
 		free((void *)in.task_masks);
 		CPU_ZERO(&h->ran_on);
 		place(h, &set, r);
@@ -527,7 +535,11 @@ int rt_housekeeper_start(struct rt_housekeeper *h, const char *user_cpus,
 			"too; rttrace may disturb them there\n", user_cpus,
 			rt_cpulist_format(&used, a, sizeof(a)));
 	CPU_ZERO(&h->ran_on);
-	place(h, &set, RT_HK_USER);
+	if (!place(h, &set, RT_HK_USER)) {
+		fprintf(stderr, "rttrace: --housekeeping %s: the kernel refused: %s\n", user_cpus,
+			strerror(errno));
+		return RT_EXIT_RUNTIME;
+	}
 	return 0;
 }
 

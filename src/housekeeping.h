@@ -21,7 +21,7 @@ enum rt_hk_reason {
 	RT_HK_USER,		/* --housekeeping CPULIST */
 	RT_HK_FREE,		/* CPUs no tracked task may run on */
 	RT_HK_LEAST_USED,	/* every CPU is open to some tracked task: the one they use least */
-	RT_HK_NONE,		/* nothing to decide (a single CPU): leave rttrace where it is */
+	RT_HK_NONE,		/* not placed: a single CPU, or the kernel refused */
 };
 
 /* "user", "free", "least_used", "none" */
