@@ -26,8 +26,9 @@ static const struct rt_trace *kept_trace(const struct rt_report *r, int i, int m
 	if (kind == RT_WIN_WORST && (t->w.start_ns != ms->max_start_ns ||
 				     t->w.end_ns != ms->max_end_ns))
 		return NULL;
-	/* A violation only counts against a bound. */
-	if (kind == RT_WIN_VIOLATION && ms->slo_ns == RT_SLO_UNSET)
+	/* A violation only counts against a bound, and only if one was
+	 * counted (the renderers say "no violation" otherwise). */
+	if (kind == RT_WIN_VIOLATION && (ms->slo_ns == RT_SLO_UNSET || !ms->violations))
 		return NULL;
 	return t;
 }
