@@ -287,6 +287,11 @@ int rt_capture_open(struct rt_capture *c, struct rt_tracer *tr, uint64_t now)
 		fprintf(stderr, "rttrace: cannot open the capture ring buffer: %s\n", strerror(errno));
 		return -1;
 	}
+	/* the rings' fill is counted from here (events may have come since
+	 * the programs were attached) */
+	for (int cpu = 0; cpu < tr->ncpus; cpu++)
+		c->last_head[cpu] = __atomic_load_n(&tr->skel->bss->hot_page.cpu_ring[cpu].head,
+						    __ATOMIC_RELAXED);
 	c->last_drain_ns = now;
 	return 0;
 }
@@ -322,6 +327,14 @@ static double quarter_fill(struct rt_capture *c, int consumed)
 			fill = f;
 	}
 	return fill;
+}
+
+void rt_capture_drain_last(struct rt_capture *c)
+{
+	if (!c->rb)
+		return;
+	ring_buffer__consume(c->rb);
+	copy_pending(c);
 }
 
 uint64_t rt_capture_drain(struct rt_capture *c, uint64_t now)

@@ -61,6 +61,9 @@ int rt_capture_open(struct rt_capture *c, struct rt_tracer *tr, uint64_t now);
 /* Take every committed descriptor and copy out the windows the report
  * keeps; returns how long to wait before the next drain. */
 uint64_t rt_capture_drain(struct rt_capture *c, uint64_t now);
+/* The same at the end of the session, outside the timer: the period and
+ * its minimum stay what the session's drains made them. */
+void rt_capture_drain_last(struct rt_capture *c);
 /* The next drain period: at most twice the last one and RT_DRAIN_MAX_NS,
  * short enough that, at the rate of the last elapsed_ns, fill (the written
  * fraction of a quarter ring) stays at 1 or below; never under

@@ -62,7 +62,7 @@ struct rt_report {
 	/* rttrace's own footprint over the session (it must not disturb
 	 * what it measures); valid when own_measured */
 	bool own_measured;
-	uint64_t own_wakeups;      /* times its process was switched in */
+	uint64_t own_wakeups;      /* times its process woke (voluntary switches) */
 	uint64_t own_cpu_ns;       /* its CPU time, user + system */
 	uint64_t drain_min_ns;     /* shortest capture drain period used */
 	uint64_t windows_lost;     /* worst/violation windows not captured */

@@ -391,9 +391,10 @@ static uint64_t tv_ns(const struct timeval *tv)
 	return (uint64_t)tv->tv_sec * 1000000000ULL + (uint64_t)tv->tv_usec * 1000;
 }
 
-/* What rttrace's own process cost during the session: every switch-in is
- * a wakeup (it has one thread).  The final report counts up to the end of
- * tracing, not the detach and report that follow. */
+/* What rttrace's own process cost during the session: each voluntary
+ * switch of its one thread is a sleep, so a wakeup (an involuntary one is
+ * a preemption: no wakeup of its own).  The final report counts up to the
+ * end of tracing, not the detach and report that follow. */
 static void own_footprint(struct run_ctx *c, struct rt_report *r)
 {
 	const struct rusage *a = &c->own_start;
@@ -402,7 +403,7 @@ static void own_footprint(struct run_ctx *c, struct rt_report *r)
 	if (!c->own_started || (!c->own_ended && getrusage(RUSAGE_SELF, &now)))
 		return;
 	r->own_measured = true;
-	r->own_wakeups = (b->ru_nvcsw - a->ru_nvcsw) + (b->ru_nivcsw - a->ru_nivcsw);
+	r->own_wakeups = b->ru_nvcsw - a->ru_nvcsw;
 	r->own_cpu_ns = tv_ns(&b->ru_utime) + tv_ns(&b->ru_stime) - tv_ns(&a->ru_utime) -
 			tv_ns(&a->ru_stime);
 }
@@ -613,9 +614,9 @@ int rt_cmd_run(int argc, char **argv)
 	rt_tracer_end_session(&c.tr, end_ns);
 	/* Before detaching, which takes a while: the rings go on recording
 	 * meanwhile and could overwrite the last windows' events. */
-	rt_capture_drain(&c.cap, rt_now_ns());
+	rt_capture_drain_last(&c.cap);
 	rt_tracer_detach(&c.tr);
-	rt_capture_drain(&c.cap, rt_now_ns()); /* windows committed since the last drain */
+	rt_capture_drain_last(&c.cap); /* windows committed since the last drain */
 	refresh_live_tasks(&c);
 	if (c.child > 0 && !c.child_reaped) {
 		/* We stopped first (-d or a signal): end the command we started. */
