@@ -57,6 +57,11 @@ static inline int rt_parse_duration_unit(const char *s, uint64_t bare_unit_ns, u
 		*why = "not a number";
 		return -1;
 	}
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		/* strtod reads hex (0x10 = 16): nobody means that */
+		*why = "not a decimal number";
+		return -1;
+	}
 	errno = 0;
 	v = strtod(p, &end);
 	if (errno || end == p || v != v || v > 1e300) {
@@ -85,6 +90,11 @@ static inline int rt_parse_duration_unit(const char *s, uint64_t bare_unit_ns, u
 	v *= mult;
 	if (v >= 1.8e19) {
 		*why = "duration too large";
+		return -1;
+	}
+	if (v > 0 && v < 0.5) {
+		/* would round to 0: for a bound, every sample a violation */
+		*why = "below 1 ns";
 		return -1;
 	}
 	*ns = (uint64_t)(v + 0.5);

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -154,8 +155,9 @@ static inline long long opt_int(const char *arg, const char *optname, long long 
 	long long v;
 
 	errno = 0;
-	v = strtoll(arg, &end, 0);
-	if (end == arg || *end || errno)
+	/* base 10: "010" is ten, not octal eight; no leading blanks */
+	v = strtoll(arg, &end, 10);
+	if (end == arg || *end || errno || isspace((unsigned char)*arg))
 		usage_error("invalid integer '%s' for %s", arg, optname);
 	if (v < min || v > max)
 		usage_error("%s must be in [%lld, %lld] (got %lld)", optname, min, max, v);

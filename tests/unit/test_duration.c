@@ -53,6 +53,9 @@ static void test_rejects(void **state)
 	bad("1e30s", 0);
 	bad("nan", RT_DUR_BARE_SECONDS);
 	bad("inf", RT_DUR_BARE_SECONDS);
+	bad("0x10", RT_DUR_BARE_SECONDS); /* strtod would read 16 */
+	bad("0x1p4ms", 0);
+	bad("0.4ns", 0);                   /* would be a bound of 0 */
 }
 
 /* The shared parser with the default unit as a parameter. */
