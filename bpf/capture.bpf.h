@@ -24,11 +24,12 @@
  * switch on an uninteresting CPU, by clearing the element's value, not by
  * deleting it: creating and deleting elements makes the kernel's BPF
  * allocator refill and free its per-CPU caches from an IRQ-work interrupt
- * on that CPU, the traced one.  The price: a task that once held a
- * watched CPU keeps a BPF storage pointer, so its switches take the long
- * way (the tail call and two lookups) to find it holds nothing.  Cost: one
- * element (~100 bytes with the kernel's storage header) per task that
- * ever held a watched CPU; freed with the task.  Not on PREEMPT_RT, where
+ * on that CPU, the traced one.  The price: every task that ever ran on a
+ * watched CPU while it was watched (each switch there marks next), idle
+ * tasks included, keeps a BPF storage pointer, so its switches anywhere
+ * take the long way (the tail call, the state lookups and the holders
+ * lookup) to find it holds nothing.  Cost: one element (~100 bytes with
+ * the kernel's storage header) per such task; freed with the task.  Not on PREEMPT_RT, where
  * creating storage under the scheduler's raw locks is not allowed, nor
  * without bpf_task_from_pid or FAIR_GROUP_SCHED: there the interest word
  * is read on every switch (tp_switch_cap behind tp_switch_gate_cap).
@@ -108,9 +109,11 @@ static __always_inline void hold(struct task_struct *t, __u32 cpu)
 		__sync_fetch_and_add(&counters.holds_failed, 1);
 		return;
 	}
-	*held = 1;
+	/* an idle task's element only opens the gate: idle_held is its mark */
 	if (idle)
 		hot_page.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 1;
+	else if (!*held) /* no store (a dirty line) when already marked */
+		*held = 1;
 }
 
 /* Clear the mark, keeping the element (see the top of this file). */
@@ -119,11 +122,14 @@ static __always_inline void unhold(struct task_struct *t, __u32 cpu)
 	__u8 *held;
 
 	barrier_var(cpu);
+	if (!t->pid) {
+		if (cpu < RT_MAX_CPUS)
+			hot_page.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 0;
+		return;
+	}
 	held = bpf_task_storage_get(&holders, t, 0, 0);
 	if (held)
 		*held = 0;
-	if (t->pid == 0 && cpu < RT_MAX_CPUS)
-		hot_page.cpu_ring[cpu & (RT_MAX_CPUS - 1)].idle_held = 0;
 }
 
 extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;

@@ -66,16 +66,18 @@
  * (bench/parts.bpf.c; figures in bench/RESULTS.md).  A large program also
  * costs more per run than a small one, even on its shortest path.  Hence:
  *
- *  - Only tracked tasks (and holders, below) carry BPF storage, so a NULL
- *    task_struct.bpf_storage proves a task untracked with one load, no
- *    helper call and no map (state_of, on_waking).
+ *  - Only tracked tasks (and holders, present or past: capture.bpf.h)
+ *    carry BPF storage, so a NULL task_struct.bpf_storage proves a task
+ *    untracked with one load, no helper call and no map (state_of,
+ *    on_waking).
  *  - Every choice that matters per event is a compile-time constant in
  *    each program, never a .rodata load: the backend (the tp_* and raw_*
  *    twins), and for sched_switch whether capture is on and how it is
  *    gated (three copies per backend: tp_switch, tp_switch_cap,
  *    tp_switch_hold).
  *  - An untracked sched_switch, the most frequent event, exits in
- *    tp_switch_gate after two bpf_storage pointer tests (prev, next); only
+ *    tp_switch_gate after two bpf_storage pointer tests (prev, next)
+ *    unless a task once held a watched CPU (capture.bpf.h); only
  *    if either is set does the gate tail-call the full copy in use
  *    (switch_body[0]), which finds the state or the holder mark.
  *  - Capture must see every switch on a watched CPU, untracked ones too.
