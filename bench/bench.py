@@ -853,11 +853,16 @@ def report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign, e
     return "\n".join(L) + "\n"
 
 
+# The markers of bench/rt_impact.py's section of RESULTS.md.
+RT_IMPACT_BEGIN = "<!-- rt-impact:begin -->"
+RT_IMPACT_END = "<!-- rt-impact:end -->"
+
+
 def keep_rt_impact(path, txt):
     """txt plus the rt-impact section (bench/rt_impact.py) of the old path."""
     try:
         with open(path) as f:
-            m = re.search(r"<!-- rt-impact:begin -->.*?<!-- rt-impact:end -->\n?",
+            m = re.search(re.escape(RT_IMPACT_BEGIN) + ".*?" + re.escape(RT_IMPACT_END) + "\n?",
                           f.read(), re.S)
     except OSError:
         m = None

@@ -74,8 +74,7 @@ med, spread, table, pf = B.med, B.spread, B.table, B.pf
 ROOT, BUILD, RTTRACE, PERF, CYCLICTEST = B.ROOT, B.BUILD, B.RTTRACE, B.PERF, B.CYCLICTEST
 TASKSET = shutil.which("taskset") or "/usr/bin/taskset"
 
-BEGIN = "<!-- rt-impact:begin -->"
-END = "<!-- rt-impact:end -->"
+BEGIN, END = B.RT_IMPACT_BEGIN, B.RT_IMPACT_END
 ARMS = ("plain", "capture", "plain2", "notrace")   # rotated each round
 RT_ARMS = ("capture", "notrace")
 LABEL = {"plain": "plain (cyclictest alone)", "plain2": "plain2 (alone again: noise)",
