@@ -339,15 +339,20 @@ void rt_capture_drain_last(struct rt_capture *c)
 
 uint64_t rt_capture_drain(struct rt_capture *c, uint64_t now)
 {
+	uint64_t prev;
 	int n;
 
 	if (!c->rb)
 		return c->period_ns;
 	n = ring_buffer__consume(c->rb);
 	copy_pending(c);
+	prev = c->period_ns;
 	c->period_ns = rt_drain_period(c->period_ns, now - c->last_drain_ns,
 				       quarter_fill(c, n < 0 ? 0 : n));
-	if (!c->min_period_ns || c->period_ns < c->min_period_ns)
+	/* the minimum counts the periods the rings chose (or the top), not
+	 * the start-up ramp's doubling from RT_DRAIN_START_NS */
+	if ((c->period_ns == RT_DRAIN_MAX_NS || c->period_ns < 2 * prev) &&
+	    (!c->min_period_ns || c->period_ns < c->min_period_ns))
 		c->min_period_ns = c->period_ns;
 	c->last_drain_ns = now;
 	return c->period_ns;
