@@ -32,7 +32,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Iinclude -Ibpf
 LIBS := -lbpf -lelf -lz -ljson-c -lm
 STATIC_LIBS := -lbpf -lelf -lz -lzstd -ljson-c -lm
 # The workloads build with workloads/README.md's one command, nothing more.
-WL_CFLAGS := -O2 -Wall -Wextra -pthread
+WL_CFLAGS := -O2 -Wall -Wextra -pthread -fno-omit-frame-pointer
 
 SRCS := $(wildcard src/*.c)
 WORKLOAD_NAMES := $(patsubst workloads/%.c,%,$(wildcard workloads/*.c))
