@@ -3,7 +3,8 @@
  * common.h - shared helpers for the rttrace workload programs.
  *
  * Header-only (everything is static) so every workload builds with
- *   cc -O2 -Wall -Wextra -pthread -o OUT workloads/X.c
+ *   cc -O2 -Wall -Wextra -pthread -fno-omit-frame-pointer -o OUT workloads/X.c
+ * (-fno-omit-frame-pointer: rttrace walks user stacks by frame pointers).
  * Portable C11 + pthreads + glibc; no architecture-specific code.
  *
  * Time base: CLOCK_MONOTONIC nanoseconds (same clock as bpf_ktime_get_ns()).
