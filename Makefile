@@ -29,8 +29,10 @@ CFLAGS ?= -O2 -g -Wall -Wextra -Wno-unused-parameter
 DEPFLAGS = -MMD -MP
 ALL_CFLAGS = $(CFLAGS) -Iinclude -Isrc -DRTTRACE_VERSION=\"$(VERSION)\"
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Iinclude -Ibpf
-LIBS := -lbpf -lelf -lz -ljson-c -lm
-STATIC_LIBS := -lbpf -lelf -lz -lzstd -ljson-c -lm
+LIBS := -lbpf -ldw -lelf -lz -ljson-c -lm
+# A static libdw also wants the compressions elfutils reads (Libs.private of
+# libdw.pc, and libelf's zstd).
+STATIC_LIBS := -lbpf -ldw -lelf -lz -llzma -lbz2 -lzstd -ljson-c -lm
 # The workloads build with workloads/README.md's one command, nothing more.
 WL_CFLAGS := -O2 -Wall -Wextra -pthread -fno-omit-frame-pointer
 
@@ -57,12 +59,13 @@ all: $(OUT)/rttrace workloads
 # The targets a user is told about install what they need first: their
 # build rules wait for one idempotent step, $(DEPS_STEP) (quick when all is
 # there).  AUTO_DEPS=0 turns that off (Buildroot, distribution builds).
-DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libjson-c-dev \
-	pkg-config make gcc file
+DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libzstd-dev liblzma-dev \
+	libbz2-dev libjson-c-dev pkg-config make gcc file
 DEB_TEST := libcmocka-dev bpftrace python3 rt-tests linux-perf libbpf-tools util-linux procps prometheus \
 	strace man-db groff-base
 DEB_ARM64_CROSS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-DEB_ARM64_LIBS := libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64 libzstd-dev:arm64
+DEB_ARM64_LIBS := libbpf-dev:arm64 libelf-dev:arm64 libdw-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64 \
+	libzstd-dev:arm64 liblzma-dev:arm64 libbz2-dev:arm64
 AUTO_DEPS ?= 1
 DEPS_GOALS := demo test pi4 static static-workloads vmtest vmtest-% bench bench-% install install-test \
 	unit-test live-test check-docs
@@ -81,12 +84,12 @@ NEED_ARM64 = $(or $(call goals,pi4 vmtest-arm64 vmtest-arm64-%),\
 	$(and $(filter aarch64,$(VM_ARCHES)),$(call goals,vmtest)))
 HAVE_BUILD = for c in $(CLANG) $(LLVM_STRIP) $(BPFTOOL) $(CC) file; do \
 	  command -v $$c >/dev/null || exit 1; done; \
-	for h in bpf/libbpf.h json-c/json.h libelf.h zlib.h zstd.h; do \
+	for h in bpf/libbpf.h json-c/json.h libelf.h elfutils/libdwfl.h zlib.h zstd.h lzma.h bzlib.h; do \
 	  test -f /usr/include/$$h || exit 1; done
 # $(call have_pkgs,PKGS): every Debian package of PKGS is installed
 have_pkgs = test "$$(dpkg-query -W -f='$${Status}\n' $(1) 2>/dev/null | grep -c 'install ok installed')" = $(words $(1))
 HAVE_ARM64 = command -v aarch64-linux-gnu-gcc >/dev/null && \
-	for l in bpf elf z zstd json-c; do test -f /usr/lib/aarch64-linux-gnu/lib$$l.a || exit 1; done
+	for l in bpf dw elf z zstd lzma bz2 json-c; do test -f /usr/lib/aarch64-linux-gnu/lib$$l.a || exit 1; done
 
 deps:
 	./tests/install_deps.sh $(DEB_BUILD) $(DEB_TEST) $(DEB_VM)

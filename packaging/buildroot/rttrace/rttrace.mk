@@ -11,7 +11,7 @@ RTTRACE_VERSION = 0.1.0
 RTTRACE_SITE = $(BR2_EXTERNAL_RTTRACE_PATH)/../..
 RTTRACE_SITE_METHOD = local
 RTTRACE_LICENSE = GPL-2.0
-RTTRACE_DEPENDENCIES = host-clang host-llvm host-bpftool libbpf elfutils zlib zstd json-c
+RTTRACE_DEPENDENCIES = host-clang host-llvm host-bpftool libbpf elfutils zlib zstd xz bzip2 json-c
 
 # The BPF object is built by the host clang for the target architecture
 # (vmlinux/<arch>/vmlinux.h); the loader by the Buildroot cross compiler,
