@@ -286,10 +286,35 @@ static __always_inline void fill_task(struct task_struct *t, __u32 *pid, __s16 *
 	BPF_CORE_READ_STR_INTO((char (*)[RT_COMM_LEN])comm, t, comm);
 }
 
+/* The CPU's steal clock into an event (RT_EVF_STEAL when known). */
+static __always_inline void ev_steal(struct rt_event *e, struct task_struct *t, bool trusted)
+{
+	__u64 steal;
+
+	if (cpu_steal(t, &steal, trusted)) {
+		e->steal = (__u32)(steal >> RT_STEAL_SHIFT);
+		e->pad |= RT_EVF_STEAL;
+	} else {
+		e->steal = 0;
+	}
+}
+
+/* A task's fault counters into an event (task_struct.min_flt, maj_flt). */
+static __always_inline void ev_faults(struct rt_event *e, struct task_struct *t,
+				      bool task_storage)
+{
+	e->minflt = task_storage ? t->min_flt : BPF_CORE_READ(t, min_flt);
+	e->majflt = task_storage ? t->maj_flt : BPF_CORE_READ(t, maj_flt);
+	e->pad |= RT_EVF_FAULTS;
+}
+
+/* where: prev's where record (0: none); tracked: prev is tracked (its
+ * fault counters go in, for the window's faults). */
 static __always_inline __u64 ev_switch(__u32 cpu, __u64 now, bool preempt,
 				       struct task_struct *prev,
 				       struct task_struct *next, __u32 prev_state,
-				       bool timer, bool task_storage)
+				       bool timer, bool task_storage, __u32 where,
+				       bool tracked)
 {
 	struct rt_event *e;
 	__u64 seq = 0;
@@ -303,8 +328,12 @@ static __always_inline __u64 ev_switch(__u32 cpu, __u64 now, bool preempt,
 	e->arg = preempt;
 	e->pad = timer ? RT_EVF_TIMER_SLEEP : 0;
 	e->state = prev_state;
+	e->where = where;
 	fill_task(prev, &e->pid, &e->prio, &e->policy, e->comm, task_storage);
 	fill_task(next, &e->pid2, &e->prio2, &e->policy2, e->comm2, task_storage);
+	ev_steal(e, prev, task_storage);
+	if (tracked)
+		ev_faults(e, prev, task_storage);
 	ev_publish(e, seq);
 	return seq;
 }
@@ -331,7 +360,7 @@ static __always_inline __u64 ring_mark(__u32 cpu)
  * target CPU's ring from the wakeup on (ctx_open). */
 static __always_inline bool ev_wakeup(struct task_struct *p, __u32 here,
 				      __u32 target, __u64 now, bool after_waking,
-				      __u64 *seqp, bool task_storage)
+				      __u64 *seqp, bool task_storage, __u32 where)
 {
 	struct rt_waker *waking = 0;
 	struct rt_event *e;
@@ -344,7 +373,11 @@ static __always_inline bool ev_wakeup(struct task_struct *p, __u32 here,
 	e->type = RT_EV_WAKEUP;
 	e->arg = target;
 	e->state = 0;
+	e->pad = 0;
+	e->steal = 0;
+	e->where = where;
 	fill_task(p, &e->pid, &e->prio, &e->policy, e->comm, task_storage);
+	ev_faults(e, p, task_storage);
 	if (after_waking) {
 		tid = e->pid;
 		waking = &wakers[tid & (RT_WAKERS - 1)];

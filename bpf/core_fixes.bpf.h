@@ -15,7 +15,7 @@
  *    to tp args instead"), both 5.18.  Before it, get_task_state() below
  *    (has_prev_state_arg, see on_switch).
  *  - bpf_task_pt_regs(): dd6e10fbd9fb ("bpf: Add bpf_task_pt_regs()
- *    helper", 5.15); without it no relief samples (in_timer_sleep).
+ *    helper", 5.15); without it no relief samples (read_syscall, where.bpf.h).
  *  - bpf_task_from_pid(): 3f0e6f2b41d3 ("bpf: Add bpf_task_from_pid()
  *    kfunc", 6.2); without it capture reads the interest word on every
  *    switch instead of holder marks (see capture.bpf.h).
@@ -94,5 +94,40 @@ static __always_inline __u32 get_task_cpu(void *task)
 _Static_assert(RT_VOLUNTARY_MASK == (TASK_INTERRUPTIBLE_ | TASK_UNINTERRUPTIBLE_ |
 				     TASK_PARKED_ | TASK_DEAD_ | TASK_NOLOAD_),
 	       "RT_VOLUNTARY_MASK must be the kernel's voluntary sleep states");
+
+/*
+ * The CPU's steal clock as the scheduler last read it:
+ * rq.prev_steal_time_rq, which update_rq_clock_task() advances by the
+ * paravirt steal clock (KVM steal time on x86, PV stolen time on arm64)
+ * when steal accounting is on (CONFIG_PARAVIRT_TIME_ACCOUNTING); added by
+ * 095c0aa83e52 ("sched: adjust scheduler cpu power for stolen time", 3.1).
+ * A local flavour: some configurations' BTF has no such field (then no
+ * steal is read).  The runqueue is reached through the task's CFS runqueue
+ * (FAIR_GROUP_SCHED), as per-CPU symbols need KALLSYMS_ALL.
+ */
+struct rq___steal {
+	u64 prev_steal_time_rq;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool cpu_steal(struct task_struct *t, __u64 *steal, bool trusted)
+{
+	struct rq___steal *rq = 0;
+	struct cfs_rq *cfs;
+
+	if (!bpf_core_field_exists(rq->prev_steal_time_rq) ||
+	    !bpf_core_field_exists(t->se.cfs_rq))
+		return false;
+	if (trusted) {
+		/* BTF pointers: plain loads for the walk, one probe read for
+		 * the field the local flavour names */
+		cfs = t->se.cfs_rq;
+		rq = cfs ? (void *)cfs->rq : 0;
+	} else {
+		rq = (void *)BPF_CORE_READ(t, se.cfs_rq, rq);
+	}
+	if (!rq)
+		return false;
+	return !bpf_core_read(steal, sizeof(*steal), &rq->prev_steal_time_rq);
+}
 
 #endif /* __RTTRACE_CORE_FIXES_BPF_H */

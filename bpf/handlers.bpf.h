@@ -23,6 +23,7 @@
 #include "capture.bpf.h"
 #include "samples.bpf.h"
 #include "irq.bpf.h"
+#include "where.bpf.h"
 
 #define TASK_STORAGE true /* tp_btf programs */
 #define TID_HASH false    /* raw_tp programs */
@@ -34,73 +35,16 @@ static __always_inline bool voluntary(bool preempt, __u32 prev_state)
 	return !preempt && (prev_state & RT_VOLUNTARY_MASK);
 }
 
-/* Is the current task (prev, at sched_switch) inside a timer sleep?
- * Classifying at switch-out means a nanosleep that returns without
- * blocking can never mark a later, unrelated block as a timer sleep. */
-static __always_inline bool in_timer_sleep(struct task_struct *prev, bool task_storage)
-{
-	struct task_struct *cur;
-	struct pt_regs *regs;
-	long nr;
-	bool compat;
-
-	if (!task_storage && !kernel_btf) { /* (tp_btf needs kernel BTF) */
-		/* No BTF pointers: task_pt_regs() by hand, at the top of the
-		 * task's kernel stack (x86_64 and arm64 put them there). */
-		cur = (struct task_struct *)bpf_get_current_task();
-		regs = (struct pt_regs *)((long)BPF_CORE_READ(cur, stack) + thread_size -
-					  bpf_core_type_size(struct pt_regs));
-		goto read;
-	}
-	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs) ||
-	    !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
-		return false;
-	/* prev is current here; tp_btf hands us a trusted pointer, so its
-	 * registers are read directly (no probe-read helper calls). */
-	cur = task_storage ? prev : bpf_get_current_task_btf();
-	regs = (struct pt_regs *)bpf_task_pt_regs(cur);
-read:
-	if (!regs)
-		return false;
-#if defined(__TARGET_ARCH_x86)
-	if (task_storage) {
-		nr = regs->orig_ax;
-		compat = cur->thread_info.status & 0x0002; /* TS_COMPAT */
-	} else {
-		nr = BPF_CORE_READ(regs, orig_ax);
-		compat = BPF_CORE_READ(cur, thread_info.status) & 0x0002;
-	}
-	if (compat)
-		/* ia32: nanosleep, clock_nanosleep, clock_nanosleep_time64 */
-		return nr == 162 || nr == 267 || nr == 407;
-	nr &= ~0x40000000L; /* x32 */
-	return nr == 35 || nr == 230;
-#elif defined(__TARGET_ARCH_arm64)
-	if (task_storage) {
-		nr = regs->syscallno;
-		compat = regs->pstate & 0x10; /* PSR_MODE32_BIT */
-	} else {
-		nr = BPF_CORE_READ(regs, syscallno);
-		compat = BPF_CORE_READ(regs, pstate) & 0x10;
-	}
-	if (compat)
-		/* aarch32: nanosleep, clock_nanosleep, clock_nanosleep_time64 */
-		return nr == 162 || nr == 265 || nr == 407;
-	return nr == 101 || nr == 115;
-#else
-	return false;
-#endif
-}
-
 /* ---- wakeups: windows open --------------------------------------------------- */
 
 /* sched_wakeup(_new) of a sleeping tracked task opens latency and
  * response, and relief if the sleep was a timer sleep and none is open. */
-static __always_inline void on_wakeup(struct task_struct *p, bool after_waking,
+static __always_inline void on_wakeup(void *ctx, struct task_struct *p, bool after_waking,
 				      bool task_storage)
 {
 	struct rt_task_state *st = lookup_or_pick_up(p, task_storage);
 	__u64 now, seq = 0, tmark = 0;
+	__u32 where = 0;
 	__u16 target, here;
 	bool timer, have_ev;
 
@@ -124,7 +68,22 @@ static __always_inline void on_wakeup(struct task_struct *p, bool after_waking,
 			      target == here ? MARK_CURRENT : MARK_RQ_OF_P, p);
 		if (target != here)
 			tmark = ring_mark(target);
-		have_ev = ev_wakeup(p, here, target, now, after_waking, &seq, task_storage);
+		/* Who ends a block inside a window (its relief window stayed
+		 * open across it, switch_where took the block's stacks): the
+		 * waker's stacks, in its context (not a queued remote wakeup,
+		 * run by the target CPU), after the wakee was queued (a remote
+		 * target was already told to reschedule).  Not for the wakeups
+		 * that open windows: an event-driven task has one per event,
+		 * and a walk costs more than the rest of the wakeup. */
+		if (after_waking && st->relief_ns) {
+			__u32 tid = task_storage ? p->pid : BPF_CORE_READ(p, pid);
+			struct rt_waker *wk = &wakers[tid & (RT_WAKERS - 1)];
+
+			if (wk->wakee == tid && wk->cpu == here)
+				where = where_take(ctx, here, RT_WHERE_WAKER, st->slot, 0, 0,
+						   0, wk->policy, now);
+		}
+		have_ev = ev_wakeup(p, here, target, now, after_waking, &seq, task_storage, where);
 		st->icpu = target;
 		ctx_open(&st->inner, here, target, tmark, have_ev, seq);
 		if (timer) {
@@ -173,6 +132,72 @@ static __always_inline void on_waking(struct task_struct *p, bool task_storage)
 
 /* ---- switches: windows close ----------------------------------------------- */
 
+/* A task's page faults so far, low 16 bits (differences of two are
+ * exact below 65536 faults). */
+static __always_inline __u16 task_faults(struct task_struct *t, bool task_storage)
+{
+	if (task_storage)
+		return t->min_flt + t->maj_flt;
+	return BPF_CORE_READ(t, min_flt) + BPF_CORE_READ(t, maj_flt);
+}
+
+/* Finding: an RT task took page faults while it ran inside a window
+ * (since its switch-in, st->flt_in). */
+static __always_inline void count_faults(struct rt_task_state *st, struct task_struct *t,
+					 __u64 now, bool task_storage)
+{
+	int policy = task_storage ? t->policy : BPF_CORE_READ(t, policy);
+	struct rt_slot *s;
+	__u16 d;
+
+	if (!rt_policy(policy) || now < session_start_ns || now > session_end_ns)
+		return;
+	d = task_faults(t, task_storage) - st->flt_in;
+	if (!d || !(s = slot_of(st)))
+		return;
+	if (!s->find.faults)
+		s->find.faults_first_ns = now;
+	s->find.faults += d;
+}
+
+/*
+ * With capture, at a switch: prev's where record, if a window needs one
+ * (see struct rt_where): a tracked task's voluntary sleep that is a
+ * finding or leaves its relief window open, or the end of a hold of a
+ * watched CPU of RT_HOLD_STACK_NS or more.  Notes the switch's time on the
+ * CPU, which is how long the next one's prev held it.
+ */
+static __always_inline __u32 switch_where(void *ctx, __u32 cpu, __u64 now,
+					  struct rt_task_state *sp, bool vol, bool timer,
+					  struct task_struct *prev, __u32 prev_state,
+					  const struct rt_sys *sys, bool task_storage)
+{
+	int policy = task_storage ? prev->policy : BPF_CORE_READ(prev, policy);
+	struct rt_cpu_ring *r;
+	__u64 last;
+	__u32 pid;
+	__u8 f;
+
+	barrier_var(cpu);
+	if (cpu >= RT_MAX_CPUS)
+		return 0;
+	r = &hot_page.cpu_ring[cpu & (RT_MAX_CPUS - 1)];
+	last = r->switch_ns;
+	r->switch_ns = now;
+	if (vol && sp) {
+		f = sleep_findings(prev, sys, prev_state, task_storage);
+		if (!f && !(sp->relief_ns && !timer))
+			return 0;
+		return where_take(ctx, cpu, RT_WHERE_BLOCK, sp->slot, sys, prev_state, f, policy,
+				  now);
+	}
+	pid = task_storage ? prev->pid : BPF_CORE_READ(prev, pid);
+	if (!pid || !last || now - last < RT_HOLD_STACK_NS || !r->interest)
+		return 0;
+	return where_take(ctx, cpu, RT_WHERE_HOLD, sp ? sp->slot : RT_NO_SLOT, 0, 0, 0, policy,
+			  now);
+}
+
 /* prev leaves the CPU: a voluntary sleep closes response (and relief, if
  * this sleep is itself a timer sleep); a preemption closes nothing. */
 static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
@@ -182,6 +207,8 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 {
 	struct rt_slot *s;
 
+	if (cap && st->run_state == RT_ST_RUNNING && (st->resp_ns || st->relief_ns))
+		count_faults(st, prev, now, task_storage);
 	if (!voluntary(preempt, prev_state)) {
 		/* Preempted (or rtlock wait / stopped): windows stay open. */
 		st->run_state = RT_ST_RUNNABLE;
@@ -220,11 +247,14 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 
 /* next gets the CPU: closes latency (only after a wakeup: wake_ns). */
 static __always_inline void switch_in(struct rt_task_state *st, __u64 now,
-				      __u16 cpu, __u64 seq, bool cap)
+				      __u16 cpu, __u64 seq, bool cap,
+				      struct task_struct *next, bool task_storage)
 {
 	struct rt_slot *s;
 
 	arrive(st, cpu, seq, cap);
+	if (cap)
+		st->flt_in = task_faults(next, task_storage);
 	if ((st->flags & RT_SLOT_IRQ) && irq_mode == RT_IRQM_SCHED && st->wake_ns) {
 		__u32 idx = st->slot;
 		struct rt_slot *is_slot = bpf_map_lookup_elem(&slots, &idx);
@@ -262,9 +292,10 @@ static __always_inline void on_switch(__u64 *ctx, bool task_storage, bool cap, b
 	bool preempt = (bool)ctx[0];
 	struct task_struct *prev = (void *)ctx[1], *next = (void *)ctx[2];
 	struct rt_task_state *sp, *sn;
-	__u32 cpu = 0, prev_state = 0;
+	__u32 cpu = 0, prev_state = 0, where = 0;
+	struct rt_sys sys = { .nr = -1 };
 	__u64 now, seq = 0;
-	bool timer;
+	bool timer, vol;
 
 	/* The common case first, before anything is spilled: neither task
 	 * carries any BPF storage, so neither is tracked nor a holder. */
@@ -302,16 +333,24 @@ static __always_inline void on_switch(__u64 *ctx, bool task_storage, bool cap, b
 	if (sp || cap)
 		prev_state = has_prev_state_arg ? (__u32)ctx[3] : get_task_state(prev);
 	now = bpf_ktime_get_ns();
-	/* a tracked task going to sleep: is it a timer sleep (relief)? */
-	timer = sp && voluntary(preempt, prev_state) && in_timer_sleep(prev, task_storage);
-	if (cap)
-		seq = ev_switch(cpu, now, preempt, prev, next, prev_state, timer, task_storage);
+	/* a tracked task going to sleep: in which system call?  A timer
+	 * sleep (nanosleep, clock_nanosleep) ends relief windows. */
+	vol = sp && voluntary(preempt, prev_state);
+	if (vol)
+		read_syscall(prev, task_storage, &sys);
+	timer = vol && timer_sleep(&sys);
+	if (cap) {
+		where = switch_where(ctx, cpu, now, sp, vol, timer, prev, prev_state, &sys,
+				     task_storage);
+		seq = ev_switch(cpu, now, preempt, prev, next, prev_state, timer, task_storage,
+				where, sp);
+	}
 	if (sp)
 		switch_out(sp, preempt, prev_state, now, task_storage, prev, cpu, seq, timer, cap);
 	if (sn) {
 		if (task_storage && !sn->tid)
 			sn = ttab_move(next, sn);
-		switch_in(sn, now, cpu, seq, cap);
+		switch_in(sn, now, cpu, seq, cap, next, task_storage);
 	}
 	/* next holds a watched CPU now: mark it (keeps the invariant) */
 	else if (held && cpu_interesting(cpu))
@@ -345,6 +384,18 @@ static __always_inline bool switch_may_matter(__u64 *ctx, bool task_storage, boo
 
 /* ---- capture-only events ----------------------------------------------------- */
 
+/* Finding: a migration while a window was open. */
+static __always_inline void count_migration(struct rt_task_state *st, __u64 now)
+{
+	struct rt_slot *s = slot_of(st);
+
+	if (!s || now < session_start_ns || now > session_end_ns)
+		return;
+	if (!s->find.migrations)
+		s->find.migrations_first_ns = now;
+	s->find.migrations++;
+}
+
 /* A task with an open window moves: its window now covers dest's ring. */
 static __always_inline void on_migrate(struct task_struct *p, __u32 dest, bool task_storage)
 {
@@ -364,10 +415,14 @@ static __always_inline void on_migrate(struct task_struct *p, __u32 dest, bool t
 		e->cpu = get_task_cpu(p);
 		e->arg = dest;
 		e->state = 0;
+		e->pad = 0;
+		e->where = 0;
+		e->steal = 0;
 		fill_task(p, &e->pid, &e->prio, &e->policy, e->comm, task_storage);
 		e->pid2 = 0;
 		ev_publish(e, seq);
 	}
+	count_migration(st, bpf_ktime_get_ns());
 	arrive(st, dest, seq, true);
 	/* A pull (RT pull, CFS balancing) runs on dest: its current task is
 	 * the one to mark.  A push runs on the source and dest's current
@@ -398,6 +453,9 @@ static __always_inline void on_irq(int type, __u32 irq, __u16 arg, __u32 ret)
 	e->pid = irq;
 	e->pid2 = 0;
 	e->state = ret;
+	e->pad = 0;
+	e->where = 0;
+	ev_steal(e, (struct task_struct *)bpf_get_current_task(), false);
 	ev_publish(e, seq);
 }
 

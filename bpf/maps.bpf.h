@@ -143,6 +143,16 @@ struct {
 	__type(value, struct rt_event);
 } events SEC(".maps");
 
+/* Where tasks were (struct rt_where): RT_WHERE_RING records per CPU, CPU c
+ * at [c * RT_WHERE_RING]; written like `events`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rt_where);
+} wheres SEC(".maps");
+
 /* Window descriptors for user space (new maxima, SLO violations).
  * Published without a wakeup (see commit()); user space drains it on its
  * own timer and shortens the timer when the ring fills faster.  72 bytes

@@ -18,6 +18,8 @@
  *   samples.bpf.h     record(): one sample into a slot (session bounds,
  *                     SLO check, histogram, worst-case commit)
  *   irq.bpf.h         threaded-IRQ timing (irq, irq_delay)
+ *   where.bpf.h       where a task was: its system call, the findings a
+ *                     sleep is, where records with its stacks (capture)
  *   handlers.bpf.h    the programs' bodies: on_wakeup, on_switch, ...
  *
  * ---- Metrics: where each window opens and closes ------------------------
@@ -33,7 +35,7 @@
  *              voluntary switch-out (switch_out).
  *   relief     opens at the wakeup that ends a timer sleep, if none is open
  *              (relief_ns); closes at the next voluntary switch-out that is
- *              itself a timer sleep (in_timer_sleep reads the syscall in
+ *              itself a timer sleep (read_syscall reads the syscall in
  *              the task's registers at switch-out: nanosleep or
  *              clock_nanosleep); other blocks inside it keep it open, and
  *              the task's exit drops it.
@@ -184,28 +186,28 @@ char LICENSE[] SEC("license") = "GPL";
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(tp_wakeup, struct task_struct *p)
 {
-	on_wakeup(p, true /* after sched_waking */, TASK_STORAGE);
+	on_wakeup(ctx, p, true /* after sched_waking */, TASK_STORAGE);
 	return 0;
 }
 
 SEC("raw_tp/sched_wakeup")
 int BPF_PROG(raw_wakeup, struct task_struct *p)
 {
-	on_wakeup(p, true /* after sched_waking */, TID_HASH);
+	on_wakeup(ctx, p, true /* after sched_waking */, TID_HASH);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(tp_wakeup_new, struct task_struct *p)
 {
-	on_wakeup(p, false /* no sched_waking before it */, TASK_STORAGE);
+	on_wakeup(ctx, p, false /* no sched_waking before it */, TASK_STORAGE);
 	return 0;
 }
 
 SEC("raw_tp/sched_wakeup_new")
 int BPF_PROG(raw_wakeup_new, struct task_struct *p)
 {
-	on_wakeup(p, false /* no sched_waking before it */, TID_HASH);
+	on_wakeup(ctx, p, false /* no sched_waking before it */, TID_HASH);
 	return 0;
 }
 

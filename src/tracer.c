@@ -315,6 +315,8 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 	choose_programs(skel, t->feat.tp_btf, t->capture, t->holders, t->switch_gate, irq_mode);
 	bpf_map__set_max_entries(skel->maps.events,
 				 t->capture ? (uint32_t)t->ncpus * t->ring_size : 1);
+	bpf_map__set_max_entries(skel->maps.wheres,
+				 t->capture ? (uint32_t)t->ncpus * RT_WHERE_RING : 1);
 	if (!t->capture)
 		bpf_map__set_max_entries(skel->maps.commits, COMMIT_RING_IDLE_BYTES);
 	bpf_map__set_max_entries(skel->maps.slots, max_slots);
@@ -459,6 +461,14 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 		if (t->events == MAP_FAILED) {
 			t->events = NULL;
 			fprintf(stderr, "rttrace: cannot map the event rings: %s\n", strerror(errno));
+			return RT_EXIT_RUNTIME;
+		}
+		t->wheres_len = (size_t)t->ncpus * RT_WHERE_RING * sizeof(struct rt_where);
+		t->wheres = mmap(NULL, t->wheres_len, PROT_READ, MAP_SHARED,
+				 bpf_map__fd(t->skel->maps.wheres), 0);
+		if (t->wheres == MAP_FAILED) {
+			t->wheres = NULL;
+			fprintf(stderr, "rttrace: cannot map the where rings: %s\n", strerror(errno));
 			return RT_EXIT_RUNTIME;
 		}
 	}
@@ -674,6 +684,9 @@ void rt_tracer_close(struct rt_tracer *t)
 	if (t->events)
 		munmap((void *)t->events, t->events_len);
 	t->events = NULL;
+	if (t->wheres)
+		munmap((void *)t->wheres, t->wheres_len);
+	t->wheres = NULL;
 	rttrace_bpf__destroy(t->skel);
 	t->skel = NULL;
 }

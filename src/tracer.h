@@ -45,6 +45,8 @@ struct rt_tracer {
 	uint32_t ring_size;  /* events per CPU ring */
 	const struct rt_event *events; /* mmapped rings */
 	size_t events_len;
+	const struct rt_where *wheres; /* mmapped where rings (RT_WHERE_RING per CPU) */
+	size_t wheres_len;
 	int irq_mode;        /* enum rt_irq_mode in use */
 	int fd_adopt;        /* adopt_tasks iterator link, -1 without one */
 	bool defer_fork;     /* threads born under -t get state from user space (PREEMPT_RT) */

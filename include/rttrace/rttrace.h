@@ -91,10 +91,19 @@ struct rt_metric_stats {
 #define RT_SLOT_IRQ 0x8    /* an IRQ thread (irq/N-name)                */
 #define RT_SLOT_REMOVED 0x10 /* rttrace del: no longer tracked           */
 
+/* Findings the BPF side counts itself (the others come with a where
+ * record: RT_FIND_*).  Capture only. */
+struct rt_slot_findings {
+	__u64 faults;             /* page faults while running in a window (RT policy) */
+	__u64 faults_first_ns;
+	__u64 migrations;         /* migrations while a window was open */
+	__u64 migrations_first_ns;
+};
+
 /*
  * One tracked task's statistics: one element of the mmapable `slots`
  * array, allocated once per tracked TID and never reused within a session
- * (so PID reuse cannot merge two tasks).  sizeof = 12,608 bytes.
+ * (so PID reuse cannot merge two tasks).  sizeof = 12,640 bytes.
  */
 struct rt_slot {
 	__u32 tid;
@@ -110,6 +119,7 @@ struct rt_slot {
 	struct rt_metric_stats m[RT_NR_METRICS];
 	__u64 delay_parts[RT_DP_NR];     /* parts of the worst irq_delay sample */
 	__u64 delay_part_sum[RT_DP_NR];  /* sums over all irq_delay samples     */
+	struct rt_slot_findings find;
 	__u32 hist[RT_NR_METRICS][RT_HIST_BUCKETS];
 };
 
@@ -153,8 +163,11 @@ enum rt_ev_type {
 };
 
 #define RT_EVF_TIMER_SLEEP 0x1 /* switch: a tracked task entering a timer sleep */
+#define RT_EVF_STEAL 0x2  /* steal holds this CPU's steal clock */
+#define RT_EVF_FAULTS 0x4 /* minflt/majflt hold the task's fault counters
+			   * (wakeup: the wakee's; switch: prev's, tracked) */
 
-/* One captured event: 72 bytes. */
+/* One captured event: 88 bytes. */
 struct rt_event {
 	__u64 ts;
 	__u64 seq;  /* ring sequence, written last: ~0 while being written */
@@ -169,8 +182,66 @@ struct rt_event {
 	__u8 policy2;
 	__u16 pad;  /* RT_EVF_* */
 	__u32 state;
+	/* Where the task was (struct rt_where): 1 + the low 32 bits of the
+	 * record's sequence in the where ring of `cpu`; 0: none.  A switch:
+	 * prev's; a wakeup: the waker's. */
+	__u32 where;
+	/* The CPU's steal clock as the scheduler last read it (rq's
+	 * prev_steal_time_rq), in units of 1024 ns, low 32 bits: a
+	 * difference of two is exact for up to 73 minutes. */
+	__u32 steal;
+	__u16 minflt; /* low 16 bits of the task's fault counters */
+	__u16 majflt;
 	char comm[RT_COMM_LEN];
 	char comm2[RT_COMM_LEN];
+};
+#define RT_STEAL_SHIFT 10
+
+/*
+ * Where a task was, with its stacks: taken only with capture, at
+ *   RT_WHERE_BLOCK  a tracked task's voluntary switch-out that leaves a
+ *                   window open (it blocked inside its relief window), or
+ *                   that is a finding (RT_FIND_*);
+ *   RT_WHERE_WAKER  the wakeup of a tracked task from a sleep that was not
+ *                   a timer sleep, in the waker's context (sched_wakeup on
+ *                   the waker's CPU, after the wakee was queued);
+ *   RT_WHERE_HOLD   the switch-out of a task that held a watched CPU for
+ *                   RT_HOLD_STACK_NS or more.
+ * One ring per CPU (RT_WHERE_RING records, 472 bytes each: 59 KiB per
+ * CPU), written like the event rings; an event names its record.
+ */
+#define RT_STACK_DEPTH 24
+#define RT_WHERE_RING 128
+#define RT_HOLD_STACK_NS 20000ULL
+#define RT_NO_SLOT 0xffffffffu
+
+enum rt_where_kind { RT_WHERE_BLOCK = 1, RT_WHERE_WAKER, RT_WHERE_HOLD };
+
+/* Findings a voluntary switch-out can be (rt_where.finding). */
+#define RT_FIND_NON_PI_FUTEX 0x1   /* RT task: futex wait that does not inherit priority */
+#define RT_FIND_RELATIVE_SLEEP 0x2 /* nanosleep, clock_nanosleep without TIMER_ABSTIME */
+#define RT_FIND_IO 0x4             /* RT task: I/O wait (io_schedule) */
+#define RT_FIND_UNINTERRUPTIBLE 0x8 /* RT task: other uninterruptible sleep
+				     * (user space tells mmap_lock by the stack) */
+
+struct rt_where {
+	__u64 seq;     /* ring sequence, written last: ~0 while being written */
+	__u64 ts;
+	__u32 tid;
+	__u32 tgid;
+	__u32 slot;    /* the tracked task concerned (WAKER: the wakee), or RT_NO_SLOT */
+	char comm[RT_COMM_LEN];
+	__u8 kind;     /* enum rt_where_kind */
+	__u8 finding;  /* RT_FIND_* */
+	__u8 compat;   /* a 32-bit task: syscall numbers are the compat ones */
+	__u8 policy;
+	__s32 syscall; /* -1: not in a system call (or unknown) */
+	__u32 state;   /* the sleep state (RT_WHERE_BLOCK) */
+	__u64 arg[3];  /* the system call's first arguments */
+	__s32 kbytes;  /* bpf_get_stack: bytes of kstack, or -errno */
+	__s32 ubytes;
+	__u64 kstack[RT_STACK_DEPTH];
+	__u64 ustack[RT_STACK_DEPTH];
 };
 
 /* Per-CPU capture control, padded to a cache line (cross-CPU atomics). */
@@ -178,7 +249,9 @@ struct rt_cpu_ring {
 	__u64 head;     /* next sequence number of this CPU's ring */
 	__u32 interest; /* tracked tasks with an open window on this CPU */
 	__u32 idle_held; /* this CPU's idle task carries a holder mark */
-	__u64 pad[6];
+	__u64 where_head; /* next sequence number of this CPU's where ring */
+	__u64 switch_ns;  /* this CPU's last captured switch */
+	__u64 pad[4];
 };
 
 /*
@@ -254,7 +327,7 @@ struct rt_task_state {
 	__u8 pad;
 	struct rt_win_ctx inner; /* latency and response window */
 	__u16 icpu;      /* CPU holding this task's interest, RT_NO_CPU if none */
-	__u16 pad2;
+	__u16 flt_in;    /* fault counters at switch-in (low 16 bits; capture) */
 	__u64 wake_ns;   /* latency window start, 0 = closed  */
 	__u64 resp_ns;   /* response window start, 0 = closed */
 	__u64 relief_ns; /* relief window start, 0 = closed   */
@@ -273,6 +346,9 @@ _Static_assert(sizeof(struct rt_waker) == 64, "one waker record per cache line")
 _Static_assert(__builtin_offsetof(struct rt_task_state, outer) == 64,
 	       "what a wakeup writes is one cache line");
 _Static_assert(sizeof(struct rt_task_state) == 96, "rt_task_state size (README)");
+_Static_assert(sizeof(struct rt_event) == 88, "rt_event size (doc/design.md)");
+_Static_assert(sizeof(struct rt_where) == 472, "rt_where size (see above)");
+_Static_assert(sizeof(struct rt_cpu_ring) == 64, "one rt_cpu_ring per cache line");
 #define RT_NO_CPU 0xffff
 /* rt_task_state.flags: the session captures.  A copy of the load-time
  * constant, so that a tracked wakeup reads no BPF map page but the task's
@@ -300,6 +376,7 @@ struct rt_counters {
 	__u64 holds_failed;     /* a watched CPU's holder could not be marked  */
 	__u64 adopt_missed;     /* threads gone before user space adopted them */
 	__u64 ttab_moved;       /* states moved from task storage to `ttab`      */
+	__u64 where_failed;     /* stacks not taken: where ring entry not reserved */
 };
 
 #endif /* __RTTRACE_H */
