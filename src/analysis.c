@@ -17,6 +17,8 @@
 #include "duration.h"
 #include "names.h"
 #include "procfs.h"
+#include "sleep_names.h"
+#include "where.h"
 
 #define NCPU RT_MAX_CPUS
 /* IRQ numbers named from /proc/interrupts; larger ones show as "?". */
@@ -176,42 +178,120 @@ static struct rt_part *charge(struct rt_analysis *a, const char *kind, uint32_t 
 	return p;
 }
 
-/* Charge [t0, t1) to whatever the victim was doing or waiting on. */
-static void charge_interval(struct rt_analysis *a, struct cpu_state *cs, enum vstate vs,
-			    int vcpu, uint64_t ns, struct rt_part *block)
+/* Charge [t0, t1) to whatever the victim was doing or waiting on; the
+ * part charged on a CPU (NULL: none, or the victim was blocked). */
+static struct rt_part *charge_interval(struct rt_analysis *a, struct cpu_state *cs,
+				       enum vstate vs, int vcpu, uint64_t ns,
+				       struct rt_part *block)
 {
 	struct cpu_state *c;
 
 	if (!ns)
-		return;
+		return NULL;
 	if (vs == V_BLOCKED) {
 		if (block)
 			block->ns += ns;
 		else
 			charge(a, RT_PART_UNATTRIBUTED, 0, NULL, -1, 0, vcpu, ns, false);
-		return;
+		return NULL;
 	}
 	if (vcpu < 0 || vcpu >= NCPU) {
 		charge(a, RT_PART_UNATTRIBUTED, 0, NULL, -1, 0, vcpu, ns, false);
-		return;
+		return NULL;
 	}
 	c = &cs[vcpu];
 	if (c->hardirq)
-		charge(a, RT_PART_IRQ, c->irq, rt_irq_name(c->irq), -1, 0, vcpu, ns, false);
-	else if (c->softirq)
-		charge(a, RT_PART_SOFTIRQ, c->vec, rt_softirq_name(c->vec), -1, 0, vcpu, ns, false);
-	else if (vs == V_RUNNING)
-		charge(a, RT_PART_RUN, a->victim_tid, NULL, a->victim_prio, 0, vcpu, ns, false);
-	else if (!c->cur.known)
-		charge(a, RT_PART_UNATTRIBUTED, 0, NULL, -1, 0, vcpu, ns, false);
-	else if (c->cur.pid == 0)
-		charge(a, RT_PART_IDLE, 0, NULL, -1, 0, vcpu, ns, false);
-	else if (c->cur.pid == a->victim_tid)
+		return charge(a, RT_PART_IRQ, c->irq, rt_irq_name(c->irq), -1, 0, vcpu, ns, false);
+	if (c->softirq)
+		return charge(a, RT_PART_SOFTIRQ, c->vec, rt_softirq_name(c->vec), -1, 0, vcpu, ns,
+			      false);
+	if (vs == V_RUNNING)
+		return charge(a, RT_PART_RUN, a->victim_tid, NULL, a->victim_prio, 0, vcpu, ns,
+			      false);
+	if (!c->cur.known)
+		return charge(a, RT_PART_UNATTRIBUTED, 0, NULL, -1, 0, vcpu, ns, false);
+	if (c->cur.pid == 0)
+		return charge(a, RT_PART_IDLE, 0, NULL, -1, 0, vcpu, ns, false);
+	if (c->cur.pid == a->victim_tid)
 		/* queued on a CPU it also appears to run on: a migration race */
-		charge(a, RT_PART_UNATTRIBUTED, 0, NULL, -1, 0, vcpu, ns, false);
-	else
-		charge(a, RT_PART_TASK, c->cur.pid, c->cur.comm, c->cur.prio, c->cur.policy,
-		       vcpu, ns, false);
+		return charge(a, RT_PART_UNATTRIBUTED, 0, NULL, -1, 0, vcpu, ns, false);
+	return charge(a, RT_PART_TASK, c->cur.pid, c->cur.comm, c->cur.prio, c->cur.policy,
+		      vcpu, ns, false);
+}
+
+/*
+ * Steal.  Events on a CPU carry its steal clock (RT_EVF_STEAL): what grew
+ * between two readings was taken by the hypervisor in between, hidden in
+ * whatever the window's time there was charged to (idle, a softirq, a
+ * task, the task itself).  It is taken out of those parts, the largest
+ * first (a long stretch is where a preempted vCPU shows), into a part of
+ * its own.  The scheduler advances the clock when it reads the time, so a
+ * reading can lag: the amount is exact by the next switch, its place
+ * within the stretch between two readings is not.
+ */
+#define STEAL_PARTS 8
+struct steal_track {
+	bool have;
+	uint32_t last; /* the last reading, RT_STEAL_SHIFT units */
+	int n;
+	struct { struct rt_part *p; uint64_t ns; } since[STEAL_PARTS];
+};
+
+static void steal_note(struct steal_track *st, struct rt_part *p, uint64_t ns)
+{
+	int k;
+
+	if (!p || !ns)
+		return;
+	for (k = 0; k < st->n; k++)
+		if (st->since[k].p == p) {
+			st->since[k].ns += ns;
+			return;
+		}
+	if (st->n < STEAL_PARTS) {
+		st->since[st->n].p = p;
+		st->since[st->n++].ns = ns;
+	}
+}
+
+static void steal_carve(struct rt_analysis *a, struct steal_track *st, int cpu, uint64_t d)
+{
+	while (d && st->n) {
+		int k, best = 0;
+		uint64_t take;
+
+		for (k = 1; k < st->n; k++)
+			if (st->since[k].ns > st->since[best].ns)
+				best = k;
+		take = st->since[best].ns < d ? st->since[best].ns : d;
+		take = take < st->since[best].p->ns ? take : st->since[best].p->ns;
+		if (take) {
+			st->since[best].p->ns -= take;
+			charge(a, RT_PART_STEAL, cpu, NULL, -1, 0, cpu, take, false);
+			a->where.steal_ns += take;
+			d -= take;
+		}
+		st->since[best] = st->since[--st->n];
+	}
+}
+
+/* A steal reading on e's CPU. */
+static void steal_reading(struct rt_analysis *a, struct steal_track *st, const struct rt_event *e,
+			  bool carve)
+{
+	struct steal_track *s = &st[e->cpu];
+
+	if (!(e->pad & RT_EVF_STEAL))
+		return;
+	if (carve) {
+		a->where.steal_known = true;
+		if (s->have)
+			steal_carve(a, s, e->cpu,
+				    (uint64_t)(uint32_t)(e->steal - s->last) << RT_STEAL_SHIFT);
+	}
+	s->have = true;
+	s->last = e->steal;
+	s->n = 0;
 }
 
 /* A switch away from the thread a softirq runs in suspends the softirq,
@@ -360,9 +440,39 @@ static int cmp_part(const void *x, const void *y)
 	return a->ns < b->ns ? 1 : a->ns > b->ns ? -1 : 0;
 }
 
+/* "blocked (interruptible) in futex FUTEX_WAIT_PRIVATE (not
+ * priority-inheriting) in loop_take_lock for 1.13 ms until woken by
+ * holder[12] (FIFO 10, lower priority) in holder_release_lock": where it
+ * was, for the block the window's where describes (the longest). */
+static void describe_block(const struct rt_analysis *a, const struct rt_part *p, char *buf,
+			   int len)
+{
+	const struct rt_window_where *w = &a->where;
+	bool this_one = w->blocked && p->ns == w->block_ns && p->tid == w->waker.tid;
+	const struct rt_where_info *b = this_one ? w->block : NULL;
+	const struct rt_frame *site = rt_where_user_site(b);
+	const struct rt_frame *wsite = this_one ? rt_where_user_site(w->waker.where) : NULL;
+	char d[32], pl[48], call[128] = "", nb[32], op[64];
+	const char *name = b ? rt_syscall_name(b->w.syscall, b->w.compat, nb, sizeof(nb)) : NULL;
+
+	if (name && rt_syscall_is_futex(b->w.syscall, b->w.compat))
+		snprintf(call, sizeof(call), " in futex %s (%s)",
+			 rt_futex_op_name(b->w.arg[1], op, sizeof(op)),
+			 rt_futex_op_pi(b->w.arg[1]) ? "priority-inheriting" :
+						       "not priority-inheriting");
+	else if (name)
+		snprintf(call, sizeof(call), " in %s", name);
+	snprintf(buf, len, "blocked (%s)%s%s%s for %s until woken by %s[%u] (%s, %s priority)%s%s",
+		 rt_sleep_state_name(p->state), call, site ? " in " : "", site ? site->sym : "",
+		 rt_fmt_duration(p->ns, d, sizeof(d)), p->comm, p->tid,
+		 rt_prio_label(p->policy, p->prio, pl, sizeof(pl)),
+		 rt_prio_relation(p->prio, a->victim_prio), wsite ? " in " : "",
+		 wsite ? wsite->sym : "");
+}
+
 static void describe(const struct rt_analysis *a, const struct rt_part *p, char *buf, int len)
 {
-	char pl[48], d[32];
+	char pl[48];
 
 	if (!strcmp(p->kind, RT_PART_TASK))
 		snprintf(buf, len, "%s[%u] (%s, %s priority) on CPU %d", p->comm, p->tid,
@@ -376,11 +486,10 @@ static void describe(const struct rt_analysis *a, const struct rt_part *p, char 
 		snprintf(buf, len, "CPU %d idle while the task waited (idle exit, IPI, or time stolen by a hypervisor)", p->cpu);
 	else if (!strcmp(p->kind, RT_PART_RUN))
 		snprintf(buf, len, "the task running");
+	else if (!strcmp(p->kind, RT_PART_STEAL))
+		snprintf(buf, len, "stolen by the hypervisor on CPU %d", p->cpu);
 	else if (!strcmp(p->kind, RT_PART_BLOCKED))
-		snprintf(buf, len, "blocked (state %u) for %s until woken by %s[%u] (%s, %s priority)",
-			 p->state, rt_fmt_duration(p->ns, d, sizeof(d)), p->comm, p->tid,
-			 rt_prio_label(p->policy, p->prio, pl, sizeof(pl)),
-			 rt_prio_relation(p->prio, a->victim_prio));
+		describe_block(a, p, buf, len);
 	else
 		snprintf(buf, len, "unattributed (no event explains it)");
 }
@@ -390,18 +499,95 @@ static const char *metric_name(unsigned int m)
 	return m < RT_NR_METRICS ? rt_metric_names[m] : "?";
 }
 
+static void set_window_task(struct rt_window_task *w, const struct rt_trace *t,
+			    const struct rt_event *e, bool second)
+{
+	w->known = true;
+	w->tid = second ? e->pid2 : e->pid;
+	memcpy(w->comm, second ? e->comm2 : e->comm, RT_COMM_LEN);
+	w->comm[RT_COMM_LEN - 1] = 0;
+	w->prio = second ? e->prio2 : e->prio;
+	w->policy = second ? e->policy2 : e->policy;
+	w->where = rt_trace_where(t, e);
+}
+
+/* The victim's page faults over the window: its counters at the opening
+ * wakeup and at the closing switch-out.  A latency window ends before the
+ * task runs: none. */
+static void window_faults(const struct rt_trace *t, struct rt_analysis *a)
+{
+	const struct rt_event *first = t->nev ? &t->ev[0] : NULL;
+	const struct rt_event *last = t->nev ? &t->ev[t->nev - 1] : NULL;
+
+	if (t->w.metric == RT_LATENCY) {
+		a->where.faults_known = true;
+		return;
+	}
+	if (t->w.metric != RT_RESPONSE && t->w.metric != RT_RELIEF)
+		return;
+	if (!first || first->type != RT_EV_WAKEUP || first->pid != a->victim_tid ||
+	    !(first->pad & RT_EVF_FAULTS) || first->ts != t->w.start_ns)
+		return;
+	if (last->type != RT_EV_SWITCH || last->pid != a->victim_tid ||
+	    !(last->pad & RT_EVF_FAULTS) || last->ts != t->w.end_ns)
+		return;
+	a->where.faults_known = true;
+	a->where.minflt = (uint16_t)(last->minflt - first->minflt);
+	a->where.majflt = (uint16_t)(last->majflt - first->majflt);
+}
+
+/* Who held the victim's CPU longest (the largest task part), and where it
+ * was when it gave the CPU up after its longest stretch. */
+static void window_holder(const struct rt_trace *t, struct rt_analysis *a)
+{
+	uint64_t last_switch[NCPU] = { 0 }, best = 0;
+	const struct rt_part *p = NULL;
+	int i;
+
+	for (i = 0; i < a->nparts; i++)
+		if (!strcmp(a->parts[i].kind, RT_PART_TASK) &&
+		    (!p || a->parts[i].ns > p->ns))
+			p = &a->parts[i];
+	if (!p)
+		return;
+	a->where.holder.known = true;
+	a->where.holder.tid = p->tid;
+	memcpy(a->where.holder.comm, p->comm, RT_COMM_LEN);
+	a->where.holder.prio = p->prio;
+	a->where.holder.policy = p->policy;
+	a->where.holder_ns = p->ns;
+	for (i = 0; i < t->nev; i++) {
+		const struct rt_event *e = &t->ev[i];
+		const struct rt_where_info *w;
+
+		if (e->type != RT_EV_SWITCH)
+			continue;
+		if (e->pid == p->tid && (w = rt_trace_where(t, e)) &&
+		    (!a->where.holder.where || e->ts - last_switch[e->cpu] > best)) {
+			best = e->ts - last_switch[e->cpu];
+			a->where.holder.where = w;
+		}
+		last_switch[e->cpu] = e->ts;
+	}
+}
+
 void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 		struct rt_analysis *a)
 {
 	static struct cpu_state cs[NCPU];
+	static struct steal_track steal[NCPU];
 	uint64_t s = t->w.start_ns, e_ns = t->w.end_ns, prev = s, b0 = 0;
 	enum vstate vs = V_RUNNABLE;
 	int vcpu = t->w.ctx.target_cpu, i;
-	struct rt_part *block = NULL;
-	char d[32], what[256], pl[48];
+	int blk_ev = -1, best_blk_ev = -1, best_wake_ev = -1;
+	struct rt_part *block = NULL, *charged;
+	char d[32], what[400], pl[48];
 
 	memset(a, 0, sizeof(*a));
 	memset(cs, 0, sizeof(cs));
+	memset(steal, 0, sizeof(steal));
+	for (i = 0; i < t->npre; i++)
+		steal_reading(a, steal, &t->pre[i], false);
 	a->victim_tid = victim_tid;
 	a->victim_prio = victim_prio;
 	a->value_ns = e_ns - s;
@@ -417,8 +603,11 @@ void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 
 		if (e->ts < s || e->ts > e_ns)
 			continue;
-		charge_interval(a, cs, vs, vcpu, e->ts - prev, block);
+		charged = charge_interval(a, cs, vs, vcpu, e->ts - prev, block);
+		if (charged)
+			steal_note(&steal[vcpu], charged, e->ts - prev);
 		prev = e->ts;
+		steal_reading(a, steal, e, true);
 		switch (e->type) {
 		case RT_EV_SWITCH:
 			suspend_softirq(&cs[c], e);
@@ -427,6 +616,7 @@ void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 				if (!e->arg && (e->state & RT_VOLUNTARY_MASK) && e->ts < e_ns) {
 					vs = V_BLOCKED;
 					b0 = e->ts;
+					blk_ev = i;
 					block = charge(a, RT_PART_BLOCKED, 0, NULL, -1, 0, c, 0, true);
 					if (block)
 						block->state = e->state;
@@ -442,6 +632,14 @@ void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 			break;
 		case RT_EV_WAKEUP:
 			if (e->pid == victim_tid) {
+				if (vs == V_BLOCKED && blk_ev >= 0 &&
+				    (best_blk_ev < 0 ||
+				     e->ts - b0 > a->where.block_ns)) {
+					best_blk_ev = blk_ev;
+					best_wake_ev = i;
+					a->where.block_ns = e->ts - b0;
+				}
+				blk_ev = -1;
 				if (vs == V_BLOCKED && block) {
 					block->tid = e->pid2;
 					memcpy(block->comm, e->comm2, RT_COMM_LEN);
@@ -484,6 +682,16 @@ void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 		}
 	}
 	charge_interval(a, cs, vs, vcpu, e_ns - prev, block);
+	if (best_blk_ev >= 0) {
+		a->where.blocked = true;
+		a->where.block_state = t->ev[best_blk_ev].state;
+		a->where.block = rt_trace_where(t, &t->ev[best_blk_ev]);
+		set_window_task(&a->where.waker, t, &t->ev[best_wake_ev], true);
+	} else if (t->nev && t->ev[0].type == RT_EV_WAKEUP && t->ev[0].pid == victim_tid &&
+		   t->ev[0].ts == s) {
+		set_window_task(&a->where.waker, t, &t->ev[0], true);
+	}
+	window_faults(t, a);
 	/* drop empty parts (a block of 0 ns at the very end cannot happen, but
 	 * keep the list clean) */
 	for (i = 0; i < a->nparts; i++)
@@ -493,6 +701,7 @@ void rt_analyze(const struct rt_trace *t, uint32_t victim_tid, int victim_prio,
 			i--;
 		}
 	qsort(a->parts, a->nparts, sizeof(a->parts[0]), cmp_part);
+	window_holder(t, a);
 
 	if (!a->nparts) {
 		snprintf(a->verdict, sizeof(a->verdict), "%s %s: no events captured",

@@ -13,6 +13,7 @@
 #define RT_PART_SOFTIRQ "softirq"         /* softirq                       */
 #define RT_PART_IDLE "idle"               /* its CPU idled while it waited */
 #define RT_PART_BLOCKED "blocked"         /* voluntarily asleep            */
+#define RT_PART_STEAL "steal"             /* taken by the hypervisor (a steal clock) */
 #define RT_PART_UNATTRIBUTED "unattributed"
 
 struct rt_part {
@@ -36,6 +37,32 @@ struct rt_inversion {
 
 #define RT_MAX_PARTS 48
 
+/* A task the window names, and where it was (NULL: not captured). */
+struct rt_window_task {
+	bool known;
+	uint32_t tid;
+	char comm[RT_COMM_LEN];
+	int prio, policy;
+	const struct rt_where_info *where;
+};
+
+/* Where the window's time went, beyond who: the block, the waker, the
+ * holder of its CPU, its page faults and the time stolen from it.  The
+ * where records point into the trace. */
+struct rt_window_where {
+	bool blocked;                       /* it blocked inside the window (the longest block) */
+	uint32_t block_state;
+	uint64_t block_ns;
+	const struct rt_where_info *block;  /* NULL: no record captured */
+	struct rt_window_task waker;        /* who ended that block, or opened the window */
+	struct rt_window_task holder;       /* who held its CPU longest while it waited */
+	uint64_t holder_ns;
+	bool faults_known;
+	uint32_t minflt, majflt;
+	bool steal_known;                   /* a steal clock was read on its CPUs */
+	uint64_t steal_ns;
+};
+
 struct rt_analysis {
 	uint32_t victim_tid;
 	int victim_prio;
@@ -44,6 +71,7 @@ struct rt_analysis {
 	int nparts;
 	struct rt_inversion inv;
 	int migrations;
+	struct rt_window_where where;
 	char verdict[512];
 };
 

@@ -18,6 +18,8 @@
 #include <linux/bpf.h>
 #include "capture.h"
 #include "rttrace.skel.h"
+#include "findings.h"
+#include "where.h"
 
 static int cmp_event(const void *a, const void *b)
 {
@@ -103,6 +105,54 @@ void rt_trace_order(struct rt_trace *t, const struct rt_window *w, uint32_t tid)
 		}
 }
 
+/* The where records the window's events name, copied and named now,
+ * while the rings still hold them and the processes still exist.  The
+ * victim's own (its blocks) and its wakers' first, then the holders', up
+ * to RT_TRACE_WHERE_MAX. */
+static void copy_wheres(struct rt_capture *c, struct rt_trace *t)
+{
+	uint32_t victim = c->tr->slots[t->w.slot].tid;
+	int pass, i;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < t->nev; i++) {
+			const struct rt_event *e = &t->ev[i];
+			bool own = e->pid == victim &&
+				   (e->type == RT_EV_SWITCH || e->type == RT_EV_WAKEUP);
+			struct rt_where w;
+
+			if (!e->where || own != (pass == 0))
+				continue;
+			if (t->nwhere == RT_TRACE_WHERE_MAX)
+				return;
+			if (!t->where && !(t->where = calloc(RT_TRACE_WHERE_MAX, sizeof(*t->where))))
+				return;
+			if (!rt_where_copy(c->tr, e->cpu, e->where, &w)) {
+				t->where_missing++;
+				continue;
+			}
+			rt_where_resolve(c->syms, &w, e->cpu, &t->where[t->nwhere++]);
+		}
+}
+
+const struct rt_where_info *rt_trace_where(const struct rt_trace *t, const struct rt_event *e)
+{
+	for (int i = 0; e->where && i < t->nwhere; i++)
+		if (t->where[i].cpu == e->cpu && (uint32_t)t->where[i].w.seq + 1 == e->where)
+			return &t->where[i];
+	return NULL;
+}
+
+static void trace_free(struct rt_trace *t)
+{
+	free(t->ev);
+	free(t->pre);
+	for (int i = 0; i < t->nwhere; i++)
+		rt_where_free(&t->where[i]);
+	free(t->where);
+	memset(t, 0, sizeof(*t));
+}
+
 /* Room for a window's events at first (doubled as needed), and for a
  * drain's descriptors. */
 #define EVENTS_START 256
@@ -176,6 +226,7 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 	if (t->missing)
 		t->truncated = true;
 	rt_trace_order(t, w, tr->slots[w->slot].tid);
+	copy_wheres(c, t);
 	if (t->npre) {
 		/* add_pre() sized it for RT_PRE_MAX (18 KiB); keep what is used,
 		 * since every task, metric and kind may hold a trace */
@@ -257,8 +308,7 @@ static void copy_pending(struct rt_capture *c)
 		    (old->valid && !replaces(w, &old->w)))
 			continue;
 		copy_window(c, w, &fresh);
-		free(old->ev);
-		free(old->pre);
+		trace_free(old);
 		*old = fresh;
 		c->windows_copied++;
 	}
@@ -282,16 +332,25 @@ int rt_capture_open(struct rt_capture *c, struct rt_tracer *tr, uint64_t now)
 	c->traces = calloc(c->nslots, sizeof(*c->traces));
 	c->pick = calloc(c->nslots, sizeof(*c->pick));
 	c->last_head = calloc(tr->ncpus, sizeof(*c->last_head));
+	c->last_where_head = calloc(tr->ncpus, sizeof(*c->last_where_head));
+	c->where_scanned = calloc(tr->ncpus, sizeof(*c->where_scanned));
+	c->seen = calloc(c->nslots, sizeof(*c->seen));
+	c->syms = rt_symbols_new();
 	c->rb = ring_buffer__new(bpf_map__fd(tr->skel->maps.commits), on_window, c, NULL);
-	if (!c->rb || !c->traces || !c->pick || !c->last_head) {
+	if (!c->rb || !c->traces || !c->pick || !c->last_head || !c->last_where_head ||
+	    !c->where_scanned || !c->seen || !c->syms) {
 		fprintf(stderr, "rttrace: cannot open the capture ring buffer: %s\n", strerror(errno));
 		return -1;
 	}
 	/* the rings' fill is counted from here (events may have come since
 	 * the programs were attached) */
-	for (int cpu = 0; cpu < tr->ncpus; cpu++)
+	for (int cpu = 0; cpu < tr->ncpus; cpu++) {
 		c->last_head[cpu] = __atomic_load_n(&tr->skel->bss->hot_page.cpu_ring[cpu].head,
 						    __ATOMIC_RELAXED);
+		c->last_where_head[cpu] = __atomic_load_n(
+			&tr->skel->bss->hot_page.cpu_ring[cpu].where_head, __ATOMIC_RELAXED);
+		c->where_scanned[cpu] = c->last_where_head[cpu];
+	}
 	c->last_drain_ns = now;
 	return 0;
 }
@@ -308,8 +367,9 @@ uint64_t rt_drain_period(uint64_t period_ns, uint64_t elapsed_ns, double fill)
 }
 
 /* The largest fraction of a quarter of any ring written since the last
- * drain: the descriptor ring, and each CPU's event ring (a window's events
- * must still be there when it is copied). */
+ * drain: the descriptor ring, and each CPU's event and where rings (a
+ * window's events and stacks must still be there when it is copied, and
+ * every where record is looked at for findings). */
 static double quarter_fill(struct rt_capture *c, int consumed)
 {
 	const struct rt_tracer *tr = c->tr;
@@ -325,6 +385,12 @@ static double quarter_fill(struct rt_capture *c, int consumed)
 		c->last_head[cpu] = head;
 		if (f > fill)
 			fill = f;
+		head = __atomic_load_n(&tr->skel->bss->hot_page.cpu_ring[cpu].where_head,
+				       __ATOMIC_RELAXED);
+		f = (double)(head - c->last_where_head[cpu]) / (RT_WHERE_RING / 4);
+		c->last_where_head[cpu] = head;
+		if (f > fill)
+			fill = f;
 	}
 	return fill;
 }
@@ -335,6 +401,7 @@ void rt_capture_drain_last(struct rt_capture *c)
 		return;
 	ring_buffer__consume(c->rb);
 	copy_pending(c);
+	rt_findings_scan(c);
 }
 
 uint64_t rt_capture_drain(struct rt_capture *c, uint64_t now)
@@ -346,6 +413,7 @@ uint64_t rt_capture_drain(struct rt_capture *c, uint64_t now)
 		return c->period_ns;
 	n = ring_buffer__consume(c->rb);
 	copy_pending(c);
+	rt_findings_scan(c);
 	prev = c->period_ns;
 	c->period_ns = rt_drain_period(c->period_ns, now - c->last_drain_ns,
 				       quarter_fill(c, n < 0 ? 0 : n));
@@ -356,6 +424,11 @@ uint64_t rt_capture_drain(struct rt_capture *c, uint64_t now)
 		c->min_period_ns = c->period_ns;
 	c->last_drain_ns = now;
 	return c->period_ns;
+}
+
+const struct rt_finding_seen *rt_capture_seen(const struct rt_capture *c, uint32_t slot)
+{
+	return c->seen && slot < c->nslots ? c->seen[slot] : NULL;
 }
 
 const struct rt_trace *rt_capture_get(const struct rt_capture *c, uint32_t slot,
@@ -379,12 +452,22 @@ void rt_capture_close(struct rt_capture *c)
 	for (i = 0; c->traces && i < c->nslots; i++)
 		for (m = 0; m < RT_NR_METRICS; m++)
 			for (k = 0; k < RT_WIN_KINDS; k++)
-			{
-				free(c->traces[i][m][k].ev);
-				free(c->traces[i][m][k].pre);
-			}
+				trace_free(&c->traces[i][m][k]);
 	free(c->traces);
 	c->traces = NULL;
+	for (i = 0; c->seen && i < c->nslots; i++)
+		for (k = 0; k < RT_FK_NR; k++) {
+			rt_where_free(&c->seen[i][k].first);
+			rt_where_free(&c->seen[i][k].waker);
+		}
+	free(c->seen);
+	c->seen = NULL;
+	free(c->where_scanned);
+	c->where_scanned = NULL;
+	free(c->last_where_head);
+	c->last_where_head = NULL;
+	rt_symbols_free(c->syms);
+	c->syms = NULL;
 	free(c->pick);
 	c->pick = NULL;
 	free(c->pending);

@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "rttrace/rttrace.h"
+#include "symbols.h"
 #include "tracer.h"
+#include "where.h"
 
 /* One captured window: its descriptor and its events, in time order. */
 struct rt_trace {
@@ -22,6 +24,36 @@ struct rt_trace {
 	int npre;
 	bool truncated;
 	uint64_t missing; /* events that were overwritten before they were copied */
+	/* The where records its events name (rt_event.where), copied and
+	 * named when the window was: at most RT_TRACE_WHERE_MAX. */
+	struct rt_where_info *where;
+	int nwhere;
+	uint64_t where_missing; /* named by an event, gone before the copy */
+};
+
+#define RT_TRACE_WHERE_MAX 64
+
+/* Kinds of findings (a task's `findings`, in this order). */
+enum rt_finding_kind {
+	RT_FK_NON_PI_FUTEX,
+	RT_FK_PAGE_FAULTS,
+	RT_FK_RELATIVE_SLEEP,
+	RT_FK_MIGRATION,
+	RT_FK_IO_BLOCK,
+	RT_FK_MMAP_LOCK,
+	RT_FK_NR,
+};
+
+/* Findings of one kind of one task that come with a where record, as the
+ * drains counted them (the others are counted by the BPF side: struct
+ * rt_slot_findings). */
+struct rt_finding_seen {
+	uint64_t count;
+	uint64_t first_ns;
+	bool have_first;             /* first: the first one's where record */
+	struct rt_where_info first;
+	bool have_waker;             /* who woke the first one (a block) */
+	struct rt_where_info waker;
 };
 
 #define RT_PRE_NS (50ULL * 1000 * 1000)
@@ -53,6 +85,13 @@ struct rt_capture {
 	/* drain timing */
 	uint64_t period_ns, min_period_ns, last_drain_ns;
 	uint64_t *last_head; /* per CPU: its ring's head at the last drain */
+	uint64_t *last_where_head; /* per CPU: its where ring's head at the last drain */
+	/* stacks are named at the drain, while the processes exist */
+	struct rt_symbols *syms;
+	/* findings: every where record is looked at once, at a drain */
+	uint64_t *where_scanned;   /* per CPU: the next where record to look at */
+	struct rt_finding_seen (*seen)[RT_FK_NR]; /* per slot */
+	uint64_t wheres_lost;      /* where records overwritten before a drain saw them */
 };
 
 /* Start consuming window descriptors (no-op when capture is off); now is
@@ -69,6 +108,10 @@ void rt_capture_drain_last(struct rt_capture *c);
  * fraction of a quarter ring) stays at 1 or below; never under
  * RT_DRAIN_MIN_NS.  Exposed for the unit tests. */
 uint64_t rt_drain_period(uint64_t period_ns, uint64_t elapsed_ns, double fill);
+/* The where record event e of trace t names, or NULL. */
+const struct rt_where_info *rt_trace_where(const struct rt_trace *t, const struct rt_event *e);
+/* The findings with where records of slot, or NULL. */
+const struct rt_finding_seen *rt_capture_seen(const struct rt_capture *c, uint32_t slot);
 /* The window kept for (slot, metric, kind), or NULL. */
 const struct rt_trace *rt_capture_get(const struct rt_capture *c, uint32_t slot,
 				      int metric, int kind);

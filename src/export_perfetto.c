@@ -17,6 +17,7 @@
 #include "duration.h"
 #include "export_perfetto.h"
 #include "names.h"
+#include "report_where.h"
 #include "version.h"
 
 #define TID_STRIDE 1000       /* > 2 * RT_MAX_CPUS + 2 */
@@ -388,8 +389,19 @@ static void window(struct out *o, int pid, int i, int m, int kind, bool also_vio
 		json_object_array_add(bd, p);
 	}
 	json_object_object_add(args, "breakdown", bd);
+	/* where: the block, waker, holder (with stacks), faults, steal */
+	rt_report_json_where(args, a);
 	json_object_object_add(e, "args", args);
 	slice(o, e, t->w.start_ns, t->w.end_ns);
+
+	if (a->where.blocked && a->where.block) {
+		/* the block the window's where describes, at its switch-out */
+		e = base("i", "blocked", "where", pid, wtid);
+		args = json_object_new_object();
+		rt_report_json_where(args, a);
+		json_object_object_add(e, "args", args);
+		instant(o, e, a->where.block->w.ts);
+	}
 
 	e = base("i", "verdict", "verdict", pid, wtid);
 	args = json_object_new_object();

@@ -61,6 +61,9 @@ int rt_report_add_windows(struct rt_report *r)
 				rt_analyze(t, r->tasks[i].tid, r->tasks[i].prio, &w->a);
 				r->windows[win_index(i, m, k)] = w;
 			}
+	if (rt_report_add_findings(r))
+		err = -1;
+	r->wheres_lost = r->capture->wheres_lost;
 	return err;
 }
 
@@ -82,6 +85,8 @@ void rt_report_free_windows(struct rt_report *r)
 	free(r->windows);
 	r->windows = NULL;
 	r->nwin_tasks = 0;
+	free(r->findings);
+	r->findings = NULL;
 }
 
 void rt_report_free(struct rt_report *r)

@@ -38,6 +38,21 @@ struct rt_report_window {
 	struct rt_analysis a;         /* breakdown, inversion, verdict */
 };
 
+/* A finding of a task over the session (findings.c). */
+struct rt_report_finding {
+	int kind;                           /* enum rt_finding_kind */
+	uint64_t count;
+	uint64_t first_ns;                  /* CLOCK_MONOTONIC */
+	char text[480];                     /* what it did, and what to do about it */
+	const struct rt_where_info *where;  /* the first one's, NULL: none */
+	const struct rt_where_info *waker;  /* who woke the first one, NULL: none */
+};
+
+struct rt_report_findings {
+	struct rt_report_finding f[RT_FK_NR];
+	int n;
+};
+
 /* Everything a report needs, copied out of the kernel after the session. */
 struct rt_report {
 	const struct rt_opts *opts;
@@ -55,6 +70,9 @@ struct rt_report {
 	 * with rt_report_window().  NULL: none (no capture, or not asked). */
 	struct rt_report_window **windows; /* [task][metric][kind], NULL: none */
 	int nwin_tasks;
+	/* Per task (ntasks), built with the windows; NULL without capture. */
+	struct rt_report_findings *findings;
+	uint64_t wheres_lost;      /* where records overwritten before a drain */
 	int irq_mode;              /* enum rt_irq_mode */
 	bool capture_holders;      /* capture gated by holder marks (else interest word) */
 	bool switch_gate;          /* sched_switch entered through tp_switch_gate */
@@ -92,6 +110,11 @@ static inline int rt_report_nmetrics(const struct rt_slot *s)
  * if not captured).
  */
 int rt_report_add_windows(struct rt_report *r);
+
+/* The findings of the tasks (r->findings), from the capture and the
+ * statistics; rt_report_add_windows() calls it.  0, or -1 when out of
+ * memory. */
+int rt_report_add_findings(struct rt_report *r);
 
 /* Task i's metric m window of the kind (RT_WIN_WORST, RT_WIN_VIOLATION),
  * analysed; NULL when the report has none. */

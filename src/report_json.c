@@ -9,6 +9,7 @@
 #include "procfs.h"
 #include "report.h"
 #include "report_trace.h"
+#include "report_where.h"
 #include "stats.h"
 #include "sysinfo.h"
 #include "version.h"
@@ -79,6 +80,8 @@ static json_object *task_json(const struct rt_report *r, int i)
 		json_object_object_add(ms, rt_metric_names[m], mo);
 	}
 	json_object_object_add(o, "metrics", ms);
+	/* what it did that an RT task should not (null: no capture) */
+	json_object_object_add(o, "findings", rt_report_json_findings(r, i));
 	return o;
 }
 
@@ -92,12 +95,15 @@ int rt_report_json(const char *path, const struct rt_report *r)
 	int i, err = 0;
 
 	rt_sysinfo_read(&si);
-	json_object_object_add(root, "schema_version", json_object_new_int(1));
+	json_object_object_add(root, "schema_version", json_object_new_int(2));
 	json_object_object_add(root, "rttrace_version", json_object_new_string(RTTRACE_VERSION));
 	json_object_object_add(sys, "kernel", json_object_new_string(si.kernel));
 	json_object_object_add(sys, "machine", json_object_new_string(si.machine));
 	json_object_object_add(sys, "preempt_model", json_object_new_string(si.preempt_model));
 	json_object_object_add(sys, "cpus", json_object_new_int(si.cpus));
+	/* which hypervisor steal clock the windows' steal_ns come from */
+	json_object_object_add(sys, "steal_clock", si.steal_clock ?
+			       json_object_new_string(si.steal_clock) : NULL);
 	json_object_object_add(sys, "backend", json_object_new_string(r->feat->tp_btf ? "tp_btf" : "raw_tp"));
 	json_object_object_add(sys, "relief_supported", json_object_new_boolean(r->feat->timer_detect));
 	json_object_object_add(sys, "capture", json_object_new_boolean(r->capture != NULL));
@@ -130,6 +136,10 @@ int rt_report_json(const char *path, const struct rt_report *r)
 			       json_object_new_int64((int64_t)r->counters.adopt_missed));
 	json_object_object_add(sess, "windows_not_captured",
 			       json_object_new_int64((int64_t)r->windows_lost));
+	/* stacks not taken (ring entry not reserved) or overwritten before a
+	 * drain looked at them */
+	json_object_object_add(sess, "stacks_lost", json_object_new_int64(
+		(int64_t)(r->counters.where_failed + r->wheres_lost)));
 	if (r->own_measured) {
 		/* rttrace's own process: how often it woke, how much CPU it took */
 		json_object_object_add(sess, "rttrace_wakeups",

@@ -11,6 +11,7 @@
 #include "names.h"
 #include "procfs.h"
 #include "report.h"
+#include "report_where.h"
 #include "report_trace.h"
 #include "stats.h"
 #include "sysinfo.h"
@@ -75,6 +76,7 @@ static void print_task(FILE *f, const struct rt_report *r, int i)
 				rt_fmt_duration(s->delay_parts[RT_DP_WAKE], c, sizeof(c)),
 				rt_fmt_duration(s->delay_parts[RT_DP_THREAD], a, sizeof(a)));
 	}
+	rt_report_text_findings(f, r, i);
 	for (m = 0; m < RT_IRQ; m++)
 		rt_report_text_windows(f, r, i, m);
 }

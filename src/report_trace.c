@@ -11,6 +11,8 @@
 #include "names.h"
 #include "report.h"
 #include "report_trace.h"
+#include "report_where.h"
+#include "sleep_names.h"
 
 #define TEXT_TRACE_MAX 60 /* event lines per window in the text report */
 
@@ -83,7 +85,8 @@ static void print_part(FILE *f, const struct rt_analysis *a, const struct rt_par
 			rt_prio_label(p->policy, p->prio, pl, sizeof(pl)),
 			rt_prio_relation(p->prio, a->victim_prio), p->cpu);
 	else if (!strcmp(p->kind, RT_PART_BLOCKED))
-		fprintf(f, "blocked (state %u), woken by %s[%u] (%s, %s priority)\n", p->state, c,
+		fprintf(f, "blocked (%s), woken by %s[%u] (%s, %s priority)\n",
+			rt_sleep_state_name(p->state), c,
 			p->tid, rt_prio_label(p->policy, p->prio, pl, sizeof(pl)),
 			rt_prio_relation(p->prio, a->victim_prio));
 	else if (!strcmp(p->kind, RT_PART_IRQ))
@@ -94,6 +97,8 @@ static void print_part(FILE *f, const struct rt_analysis *a, const struct rt_par
 		fprintf(f, "running\n");
 	else if (!strcmp(p->kind, RT_PART_IDLE))
 		fprintf(f, "CPU %d idle while the task waited (idle exit, IPI, or hypervisor steal)\n", p->cpu);
+	else if (!strcmp(p->kind, RT_PART_STEAL))
+		fprintf(f, "stolen by the hypervisor on CPU %d\n", p->cpu);
 	else
 		fprintf(f, "unattributed\n");
 }
@@ -115,6 +120,7 @@ void rt_report_text_windows(FILE *f, const struct rt_report *r, int i, int m)
 			rt_metric_names[m], (t->w.start_ns - r->start_ns) / 1e9, a->verdict);
 		for (j = 0; j < a->nparts; j++)
 			print_part(f, a, &a->parts[j]);
+		rt_report_text_where(f, a);
 		fprintf(f, "    trace: %d events%s", t->nev,
 			t->truncated ? ", TRUNCATED" : ", complete");
 		if (t->missing)
@@ -214,6 +220,11 @@ static json_object *window_json(const struct rt_report *r, int i, int m, int kin
 		json_object_object_add(o, "verdict", json_object_new_string("not captured"));
 		json_object_object_add(o, "breakdown", json_object_new_array());
 		json_object_object_add(o, "inversion", NULL);
+		json_object_object_add(o, "blocked", NULL);
+		json_object_object_add(o, "waker", NULL);
+		json_object_object_add(o, "holder", NULL);
+		json_object_object_add(o, "faults", NULL);
+		json_object_object_add(o, "steal_ns", NULL);
 		json_object_object_add(o, "trace", json_object_new_array());
 		return o;
 	}
@@ -244,8 +255,11 @@ static json_object *window_json(const struct rt_report *r, int i, int m, int kin
 			json_object_object_add(p, "irq", json_object_new_int64(pt->tid));
 		if (!strcmp(pt->kind, RT_PART_SOFTIRQ))
 			json_object_object_add(p, "vec", json_object_new_int64(pt->tid));
-		if (!strcmp(pt->kind, RT_PART_BLOCKED))
+		if (!strcmp(pt->kind, RT_PART_BLOCKED)) {
 			json_object_object_add(p, "state", json_object_new_int64(pt->state));
+			json_object_object_add(p, "state_name",
+					       json_object_new_string(rt_sleep_state_name(pt->state)));
+		}
 		json_object_object_add(p, "cpu", json_object_new_int(pt->cpu));
 		json_object_object_add(p, "ns", json_object_new_int64((int64_t)pt->ns));
 		json_object_array_add(bd, p);
@@ -264,6 +278,7 @@ static json_object *window_json(const struct rt_report *r, int i, int m, int kin
 	} else {
 		json_object_object_add(o, "inversion", NULL);
 	}
+	rt_report_json_where(o, a);
 	tr = json_object_new_array();
 	for (j = 0; j < t->nev; j++)
 		json_object_array_add(tr, event_json(&t->ev[j]));

@@ -2,6 +2,10 @@
 /* Kernel release, machine, preemption model and CPUs, for the reports. */
 #include <stdio.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+#include <stdbool.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "sysinfo.h"
@@ -37,6 +41,42 @@ static int dynamic_model(char *out, size_t len)
 	return 0;
 }
 
+/* KVM advertises steal time to its guest in its CPUID leaves: signature
+ * "KVMKVMKVM" at 0x40000000, KVM_FEATURE_STEAL_TIME (bit 5) at 0x40000001
+ * (Documentation/virt/kvm/x86/cpuid.rst). */
+static bool kvm_steal_time(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned int a, b, c, d;
+	char sig[13];
+
+	__cpuid(0x40000000, a, b, c, d);
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	sig[12] = 0;
+	if (strcmp(sig, "KVMKVMKVM") || a < 0x40000001)
+		return false;
+	__cpuid(0x40000001, a, b, c, d);
+	return a & (1u << 5);
+#else
+	return false;
+#endif
+}
+
+/* Any steal accounted so far (/proc/stat, the cpu line's 8th value). */
+static bool steal_accounted(void)
+{
+	unsigned long long v[8] = { 0 };
+	char line[512];
+
+	if (read_line("/proc/stat", line, sizeof(line)) ||
+	    sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+		   &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+		return false;
+	return v[7] > 0;
+}
+
 void rt_sysinfo_read(struct rt_sysinfo *si)
 {
 	struct utsname u;
@@ -57,4 +97,5 @@ void rt_sysinfo_read(struct rt_sysinfo *si)
 		snprintf(si->preempt_model, sizeof(si->preempt_model), "PREEMPT");
 	else
 		snprintf(si->preempt_model, sizeof(si->preempt_model), "NONE");
+	si->steal_clock = kvm_steal_time() ? "kvm" : steal_accounted() ? "paravirt" : NULL;
 }
