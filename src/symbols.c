@@ -74,10 +74,23 @@ struct rt_proc {
 	uint64_t rereport_ns;  /* CLOCK_MONOTONIC of the last re-read, 0: none */
 };
 
+/* Named user frames, by (process, address): libdwfl finds a symbol by a
+ * linear search of the module's symbol table, and the same few sites
+ * come back in every stack.  Direct-mapped, RT_SYM_FRAMES entries (about
+ * 100 bytes each plus the names); only named frames are kept, so a
+ * dlopen after a miss is still seen. */
+#define RT_SYM_FRAMES 1024
+struct frame_memo {
+	uint32_t tgid;
+	bool used, return_address;
+	struct rt_frame f;
+};
+
 struct rt_symbols {
 	struct ksyms k;
 	struct rt_proc procs[RT_SYM_PROCS];
 	uint64_t clock;
+	struct frame_memo memo[RT_SYM_FRAMES];
 };
 
 static char *debuginfo_path; /* NULL: libdwfl's default search path */
@@ -111,6 +124,8 @@ void rt_symbols_free(struct rt_symbols *s)
 		return;
 	for (i = 0; i < RT_SYM_PROCS; i++)
 		proc_drop(&s->procs[i]);
+	for (i = 0; i < RT_SYM_FRAMES; i++)
+		rt_frame_clear(&s->memo[i].f);
 	free(s->k.syms);
 	free(s->k.pool);
 	free(s);
@@ -451,8 +466,49 @@ static void frame_obj(struct rt_frame *f, Dwfl_Module *mod)
 	build_id_hex(mod, f->build_id, sizeof(f->build_id));
 }
 
+static struct frame_memo *memo_slot(struct rt_symbols *s, uint32_t tgid, uint64_t addr)
+{
+	uint64_t h = (addr ^ ((uint64_t)tgid << 32) ^ (addr >> 17)) * 0x9e3779b97f4a7c15ULL;
+
+	return &s->memo[h >> 54 & (RT_SYM_FRAMES - 1)];
+}
+
+static bool frame_copy(const struct rt_frame *from, struct rt_frame *to)
+{
+	*to = *from;
+	to->sym = from->sym ? strdup(from->sym) : NULL;
+	to->obj = from->obj ? strdup(from->obj) : NULL;
+	if ((from->sym && !to->sym) || (from->obj && !to->obj)) {
+		rt_frame_clear(to);
+		return false;
+	}
+	return true;
+}
+
+static int user_lookup(struct rt_symbols *s, uint32_t tgid, uint64_t addr, bool return_address,
+		       struct rt_frame *f);
+
 int rt_symbols_user(struct rt_symbols *s, uint32_t tgid, uint64_t addr, bool return_address,
 		    struct rt_frame *f)
+{
+	struct frame_memo *m = memo_slot(s, tgid, addr);
+	int rc;
+
+	if (m->used && m->tgid == tgid && m->f.addr == addr &&
+	    m->return_address == return_address && frame_copy(&m->f, f))
+		return 0;
+	rc = user_lookup(s, tgid, addr, return_address, f);
+	if (rc == 0) {
+		rt_frame_clear(&m->f);
+		m->used = frame_copy(f, &m->f);
+		m->tgid = tgid;
+		m->return_address = return_address;
+	}
+	return rc;
+}
+
+static int user_lookup(struct rt_symbols *s, uint32_t tgid, uint64_t addr, bool return_address,
+		       struct rt_frame *f)
 {
 	uint64_t look = return_address && addr ? addr - 1 : addr;
 	struct rt_proc *p;
@@ -482,7 +538,13 @@ int rt_symbols_user(struct rt_symbols *s, uint32_t tgid, uint64_t addr, bool ret
 void rt_symbols_forget(struct rt_symbols *s, uint32_t tgid)
 {
 	struct rt_proc *p = proc_find(s, tgid);
+	int i;
 
 	if (p)
 		proc_drop(p);
+	for (i = 0; i < RT_SYM_FRAMES; i++)
+		if (s->memo[i].used && s->memo[i].tgid == tgid) {
+			rt_frame_clear(&s->memo[i].f);
+			s->memo[i].used = false;
+		}
 }
