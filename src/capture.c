@@ -342,6 +342,14 @@ int rt_capture_open(struct rt_capture *c, struct rt_tracer *tr, uint64_t now)
 		fprintf(stderr, "rttrace: cannot open the capture ring buffer: %s\n", strerror(errno));
 		return -1;
 	}
+	/* Read kallsyms now, not in the first drain: it is the largest
+	 * single cost of naming stacks, and here the session has not begun. */
+	{
+		struct rt_frame f;
+
+		rt_symbols_kernel(c->syms, 0, &f);
+		rt_frame_clear(&f);
+	}
 	/* the rings' fill is counted from here (events may have come since
 	 * the programs were attached) */
 	for (int cpu = 0; cpu < tr->ncpus; cpu++) {

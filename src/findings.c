@@ -71,7 +71,17 @@ static void scan_one(struct rt_capture *c, const struct rt_where *w, uint32_t cp
 	}
 	if (w->kind != RT_WHERE_BLOCK || !w->finding)
 		return;
-	rt_where_resolve(c->syms, w, cpu, &wi);
+	/* Names cost: the user stack only for a kind's first one, the
+	 * kernel stack also to tell an mmap_lock wait. */
+	if (((w->finding & RT_FIND_NON_PI_FUTEX) && !seen[RT_FK_NON_PI_FUTEX].count) ||
+	    ((w->finding & RT_FIND_RELATIVE_SLEEP) && !seen[RT_FK_RELATIVE_SLEEP].count) ||
+	    ((w->finding & RT_FIND_IO) && !seen[RT_FK_IO_BLOCK].count) ||
+	    ((w->finding & RT_FIND_UNINTERRUPTIBLE) && !seen[RT_FK_MMAP_LOCK].count))
+		rt_where_resolve(c->syms, w, cpu, &wi);
+	else if (w->finding & RT_FIND_UNINTERRUPTIBLE)
+		rt_where_resolve_kernel(c->syms, w, cpu, &wi);
+	else
+		rt_where_resolve(NULL, w, cpu, &wi); /* counts only */
 	if (w->finding & RT_FIND_NON_PI_FUTEX)
 		seen_one(c, &seen[RT_FK_NON_PI_FUTEX], &wi);
 	if (w->finding & RT_FIND_RELATIVE_SLEEP)

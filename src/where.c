@@ -110,8 +110,8 @@ static bool any_frame(const struct rt_frame *f, int n, const char *const *prefix
 	return false;
 }
 
-void rt_where_resolve(struct rt_symbols *syms, const struct rt_where *w, uint32_t cpu,
-		      struct rt_where_info *wi)
+static void resolve(struct rt_symbols *syms, const struct rt_where *w, uint32_t cpu,
+		    struct rt_where_info *wi, bool user)
 {
 	memset(wi, 0, sizeof(*wi));
 	wi->w = *w;
@@ -119,11 +119,24 @@ void rt_where_resolve(struct rt_symbols *syms, const struct rt_where *w, uint32_
 	if (!syms)
 		return;
 	wi->kframes = name_frames(syms, w, w->kstack, w->kbytes, true, &wi->nk);
-	wi->uframes = name_frames(syms, w, w->ustack, w->ubytes, false, &wi->nu);
+	if (user)
+		wi->uframes = name_frames(syms, w, w->ustack, w->ubytes, false, &wi->nu);
 	wi->user_meaningful = w->kind != RT_WHERE_WAKER ||
 			      !any_frame(wi->kframes, wi->nk, irq_frames);
 	wi->mmap_lock = any_frame(wi->kframes, wi->nk, rwsem_frames) &&
 			any_frame(wi->kframes, wi->nk, mm_frames);
+}
+
+void rt_where_resolve(struct rt_symbols *syms, const struct rt_where *w, uint32_t cpu,
+		      struct rt_where_info *wi)
+{
+	resolve(syms, w, cpu, wi, true);
+}
+
+void rt_where_resolve_kernel(struct rt_symbols *syms, const struct rt_where *w, uint32_t cpu,
+			     struct rt_where_info *wi)
+{
+	resolve(syms, w, cpu, wi, false);
 }
 
 static bool dup_frames(const struct rt_frame *from, int n, struct rt_frame **to)

@@ -35,6 +35,9 @@ bool rt_where_copy_seq(const struct rt_tracer *tr, uint32_t cpu, uint64_t seq,
 /* Name the stacks of w into *wi (which owns the frames from then on). */
 void rt_where_resolve(struct rt_symbols *syms, const struct rt_where *w, uint32_t cpu,
 		      struct rt_where_info *wi);
+/* The same for the kernel stack alone (enough to tell mmap_lock). */
+void rt_where_resolve_kernel(struct rt_symbols *syms, const struct rt_where *w, uint32_t cpu,
+			     struct rt_where_info *wi);
 /* A deep copy (the frames too); false when out of memory. */
 bool rt_where_dup(const struct rt_where_info *from, struct rt_where_info *to);
 void rt_where_free(struct rt_where_info *wi);
