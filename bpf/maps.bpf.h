@@ -35,6 +35,7 @@ const volatile bool use_holders = false;
 /* Task storage is never created in a tracepoint: see start_tracking. */
 const volatile bool defer_fork_storage = false;
 const volatile bool no_ttab = false;      /* state stays in task storage (tests) */
+const volatile bool take_stacks = true;   /* where records (RTTRACE_NO_STACKS: off) */
 const volatile __u64 default_slo[RT_NR_METRICS] = {
 	RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET, RT_SLO_UNSET,
 };

@@ -207,7 +207,7 @@ static __always_inline __u32 where_take(void *ctx, __u32 cpu, __u8 kind, __u32 s
 	__u32 idx;
 
 	barrier_var(cpu);
-	if (cpu >= RT_MAX_CPUS)
+	if (!take_stacks || cpu >= RT_MAX_CPUS)
 		return 0;
 	barrier_var(cpu);
 	cpu &= RT_MAX_CPUS - 1;

@@ -312,6 +312,8 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 	skel->rodata->defer_fork_storage = t->defer_fork;
 	/* RTTRACE_NO_TTAB=1 keeps every state in task storage (tests) */
 	skel->rodata->no_ttab = getenv("RTTRACE_NO_TTAB") != NULL;
+	/* RTTRACE_NO_STACKS=1: capture without where records (bench/) */
+	skel->rodata->take_stacks = getenv("RTTRACE_NO_STACKS") == NULL;
 	choose_programs(skel, t->feat.tp_btf, t->capture, t->holders, t->switch_gate, irq_mode);
 	bpf_map__set_max_entries(skel->maps.events,
 				 t->capture ? (uint32_t)t->ncpus * t->ring_size : 1);
