@@ -155,22 +155,52 @@ static __always_inline void count_faults(struct rt_task_state *st, struct task_s
 	d = task_faults(t, task_storage) - st->flt_in;
 	if (!d || !(s = slot_of(st)))
 		return;
-	if (!s->find.faults)
-		s->find.faults_first_ns = now;
-	s->find.faults += d;
+	if (!s->find.count[RT_FI_FAULTS])
+		s->find.first_ns[RT_FI_FAULTS] = now;
+	s->find.count[RT_FI_FAULTS] += d;
+}
+
+/* Count one finding of kind i; true when it is the task's first (its
+ * stacks are then taken).  Inside the session only. */
+static __always_inline bool count_finding(struct rt_slot *s, int i, __u64 now)
+{
+	if (!s || i < 0 || i >= RT_FI_NR || now < session_start_ns || now > session_end_ns)
+		return false;
+	if (s->find.count[i]++)
+		return false;
+	s->find.first_ns[i] = now;
+	return true;
+}
+
+/* The findings a sleep is, counted; the ones to take stacks for: the
+ * first of each kind, and every other uninterruptible sleep (user space
+ * tells mmap_lock waits by their kernel stack). */
+static __always_inline __u8 sleep_counted(struct rt_task_state *sp, __u8 f, __u64 now)
+{
+	struct rt_slot *s = slot_of(sp);
+	__u8 take = f & RT_FIND_UNINTERRUPTIBLE;
+
+	if ((f & RT_FIND_NON_PI_FUTEX) && count_finding(s, RT_FI_NON_PI_FUTEX, now))
+		take |= RT_FIND_NON_PI_FUTEX;
+	if ((f & RT_FIND_RELATIVE_SLEEP) && count_finding(s, RT_FI_RELATIVE_SLEEP, now))
+		take |= RT_FIND_RELATIVE_SLEEP;
+	if ((f & RT_FIND_IO) && count_finding(s, RT_FI_IO, now))
+		take |= RT_FIND_IO;
+	return take;
 }
 
 /*
  * With capture, at a switch: prev's where record, if a window needs one
  * (see struct rt_where): a tracked task's voluntary sleep that is a
  * finding or leaves its relief window open, or the end of a hold of a
- * watched CPU of RT_HOLD_STACK_NS or more.  Notes the switch's time on the
+ * watched CPU of RT_HOLD_STACK_NS or more (unless a waiting tracked task
+ * gets the CPU).  Notes the switch's time on the
  * CPU, which is how long the next one's prev held it.
  */
 static __always_inline __u32 switch_where(void *ctx, __u32 cpu, __u64 now,
-					  struct rt_task_state *sp, bool vol, bool timer,
-					  struct task_struct *prev, __u32 prev_state,
-					  const struct rt_sys *sys, bool task_storage)
+					  struct rt_task_state *sp, struct rt_task_state *sn,
+					  bool vol, bool timer, struct task_struct *prev,
+					  __u32 prev_state, const struct rt_sys *sys, bool task_storage)
 {
 	int policy = task_storage ? prev->policy : BPF_CORE_READ(prev, policy);
 	struct rt_cpu_ring *r;
@@ -186,11 +216,17 @@ static __always_inline __u32 switch_where(void *ctx, __u32 cpu, __u64 now,
 	r->switch_ns = now;
 	if (vol && sp) {
 		f = sleep_findings(prev, sys, prev_state, task_storage);
+		if (f)
+			f = sleep_counted(sp, f, now);
 		if (!f && !(sp->relief_ns && !timer))
 			return 0;
 		return where_take(ctx, cpu, RT_WHERE_BLOCK, sp->slot, sys, prev_state, f, policy,
 				  now);
 	}
+	/* Not when the CPU goes to a tracked task that waits for it: this
+	 * switch ends its latency window, which the walk would lengthen. */
+	if (sn && sn->wake_ns)
+		return 0;
 	pid = task_storage ? prev->pid : BPF_CORE_READ(prev, pid);
 	if (!pid || !last || now - last < RT_HOLD_STACK_NS || !r->interest)
 		return 0;
@@ -340,7 +376,7 @@ static __always_inline void on_switch(__u64 *ctx, bool task_storage, bool cap, b
 		read_syscall(prev, task_storage, &sys);
 	timer = vol && timer_sleep(&sys);
 	if (cap) {
-		where = switch_where(ctx, cpu, now, sp, vol, timer, prev, prev_state, &sys,
+		where = switch_where(ctx, cpu, now, sp, sn, vol, timer, prev, prev_state, &sys,
 				     task_storage);
 		seq = ev_switch(cpu, now, preempt, prev, next, prev_state, timer, task_storage,
 				where, sp);
@@ -389,11 +425,7 @@ static __always_inline void count_migration(struct rt_task_state *st, __u64 now)
 {
 	struct rt_slot *s = slot_of(st);
 
-	if (!s || now < session_start_ns || now > session_end_ns)
-		return;
-	if (!s->find.migrations)
-		s->find.migrations_first_ns = now;
-	s->find.migrations++;
+	count_finding(s, RT_FI_MIGRATIONS, now);
 }
 
 /* A task with an open window moves: its window now covers dest's ring. */

@@ -44,9 +44,9 @@ enum rt_finding_kind {
 	RT_FK_NR,
 };
 
-/* Findings of one kind of one task that come with a where record, as the
- * drains counted them (the others are counted by the BPF side: struct
- * rt_slot_findings). */
+/* Findings of one kind of one task as the drains saw them: the first
+ * one's where record (the BPF side counts them: struct rt_slot_findings),
+ * and for mmap_lock, which the kernel stack tells, the count. */
 struct rt_finding_seen {
 	uint64_t count;
 	uint64_t first_ns;

@@ -12,10 +12,11 @@
  *   io_block        an RT task waited for I/O
  *   mmap_lock       an RT task waited for its process's mmap_lock
  *
- * Page faults and migrations are counted by the BPF side (struct
- * rt_slot_findings).  The others are where records the BPF side takes at
- * the sleep (RT_FIND_*), which every drain looks at once, here: mmap_lock
- * is told from other uninterruptible sleeps by the kernel stack.
+ * The BPF side counts them (struct rt_slot_findings) and takes the stacks
+ * of the first of each kind a sleep is (RT_FIND_*); every drain looks at
+ * each where record once, here, to keep those first ones, and to tell
+ * mmap_lock waits from other uninterruptible sleeps by the kernel stack
+ * (those it counts itself).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -37,10 +38,11 @@ const char *rt_finding_names[RT_FK_NR] = {
 	[RT_FK_MMAP_LOCK] = "mmap_lock",
 };
 
-static void seen_one(struct rt_capture *c, struct rt_finding_seen *f,
-		     const struct rt_where_info *wi)
+/* The first one's where record (the BPF side counts; it takes stacks
+ * for the first of each kind). */
+static void seen_first(struct rt_finding_seen *f, const struct rt_where_info *wi)
 {
-	if (!f->count++) {
+	if (!f->have_first) {
 		f->first_ns = wi->w.ts;
 		f->have_first = rt_where_dup(wi, &f->first);
 	}
@@ -71,25 +73,23 @@ static void scan_one(struct rt_capture *c, const struct rt_where *w, uint32_t cp
 	}
 	if (w->kind != RT_WHERE_BLOCK || !w->finding)
 		return;
-	/* Names cost: the user stack only for a kind's first one, the
-	 * kernel stack also to tell an mmap_lock wait. */
-	if (((w->finding & RT_FIND_NON_PI_FUTEX) && !seen[RT_FK_NON_PI_FUTEX].count) ||
-	    ((w->finding & RT_FIND_RELATIVE_SLEEP) && !seen[RT_FK_RELATIVE_SLEEP].count) ||
-	    ((w->finding & RT_FIND_IO) && !seen[RT_FK_IO_BLOCK].count) ||
+	/* Names cost: an uninterruptible sleep needs its kernel stack (is
+	 * it an mmap_lock wait?), and the user stack only for a first. */
+	if ((w->finding & ~RT_FIND_UNINTERRUPTIBLE) ||
 	    ((w->finding & RT_FIND_UNINTERRUPTIBLE) && !seen[RT_FK_MMAP_LOCK].count))
 		rt_where_resolve(c->syms, w, cpu, &wi);
-	else if (w->finding & RT_FIND_UNINTERRUPTIBLE)
-		rt_where_resolve_kernel(c->syms, w, cpu, &wi);
 	else
-		rt_where_resolve(NULL, w, cpu, &wi); /* counts only */
+		rt_where_resolve_kernel(c->syms, w, cpu, &wi);
 	if (w->finding & RT_FIND_NON_PI_FUTEX)
-		seen_one(c, &seen[RT_FK_NON_PI_FUTEX], &wi);
+		seen_first(&seen[RT_FK_NON_PI_FUTEX], &wi);
 	if (w->finding & RT_FIND_RELATIVE_SLEEP)
-		seen_one(c, &seen[RT_FK_RELATIVE_SLEEP], &wi);
+		seen_first(&seen[RT_FK_RELATIVE_SLEEP], &wi);
 	if (w->finding & RT_FIND_IO)
-		seen_one(c, &seen[RT_FK_IO_BLOCK], &wi);
-	if ((w->finding & RT_FIND_UNINTERRUPTIBLE) && wi.mmap_lock)
-		seen_one(c, &seen[RT_FK_MMAP_LOCK], &wi);
+		seen_first(&seen[RT_FK_IO_BLOCK], &wi);
+	if ((w->finding & RT_FIND_UNINTERRUPTIBLE) && wi.mmap_lock) {
+		seen_first(&seen[RT_FK_MMAP_LOCK], &wi);
+		seen[RT_FK_MMAP_LOCK].count++;
+	}
 	rt_where_free(&wi);
 }
 
@@ -204,6 +204,17 @@ static void text_of(struct rt_report_finding *f, const struct rt_finding_seen *s
 	}
 }
 
+/* Where the BPF side counts each kind (enum rt_find_index), -1: the
+ * drains count it (mmap_lock, told by the kernel stack). */
+static const int bpf_index[RT_FK_NR] = {
+	[RT_FK_NON_PI_FUTEX] = RT_FI_NON_PI_FUTEX,
+	[RT_FK_PAGE_FAULTS] = RT_FI_FAULTS,
+	[RT_FK_RELATIVE_SLEEP] = RT_FI_RELATIVE_SLEEP,
+	[RT_FK_MIGRATION] = RT_FI_MIGRATIONS,
+	[RT_FK_IO_BLOCK] = RT_FI_IO,
+	[RT_FK_MMAP_LOCK] = -1,
+};
+
 static void add(struct rt_report_findings *rf, int kind, uint64_t count, uint64_t first_ns,
 		const struct rt_finding_seen *seen)
 {
@@ -237,10 +248,11 @@ int rt_report_add_findings(struct rt_report *r)
 		struct rt_report_findings *rf = &r->findings[i];
 
 		for (k = 0; k < RT_FK_NR; k++) {
-			if (k == RT_FK_PAGE_FAULTS)
-				add(rf, k, s->find.faults, s->find.faults_first_ns, NULL);
-			else if (k == RT_FK_MIGRATION)
-				add(rf, k, s->find.migrations, s->find.migrations_first_ns, NULL);
+			int fi = bpf_index[k];
+
+			if (fi >= 0)
+				add(rf, k, s->find.count[fi], s->find.first_ns[fi],
+				    seen ? &seen[k] : NULL);
 			else if (seen)
 				add(rf, k, seen[k].count, seen[k].first_ns, &seen[k]);
 		}

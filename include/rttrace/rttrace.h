@@ -91,19 +91,28 @@ struct rt_metric_stats {
 #define RT_SLOT_IRQ 0x8    /* an IRQ thread (irq/N-name)                */
 #define RT_SLOT_REMOVED 0x10 /* rttrace del: no longer tracked           */
 
-/* Findings the BPF side counts itself (the others come with a where
- * record: RT_FIND_*).  Capture only. */
+/* Findings, counted by the BPF side (with capture): [i] is enum
+ * rt_find_index.  The first one of a kind that a sleep is (RT_FIND_*)
+ * also takes a where record, its stacks; later ones only count.  mmap_lock
+ * waits are told by user space from every uninterruptible sleep's kernel
+ * stack (RT_FIND_UNINTERRUPTIBLE records). */
+enum rt_find_index {
+	RT_FI_NON_PI_FUTEX,  /* RT task: futex wait without priority inheritance */
+	RT_FI_RELATIVE_SLEEP,
+	RT_FI_IO,            /* RT task: I/O wait */
+	RT_FI_FAULTS,        /* RT task: page faults while running in a window */
+	RT_FI_MIGRATIONS,    /* migrations while a window was open */
+	RT_FI_NR,
+};
 struct rt_slot_findings {
-	__u64 faults;             /* page faults while running in a window (RT policy) */
-	__u64 faults_first_ns;
-	__u64 migrations;         /* migrations while a window was open */
-	__u64 migrations_first_ns;
+	__u64 count[RT_FI_NR];
+	__u64 first_ns[RT_FI_NR];
 };
 
 /*
  * One tracked task's statistics: one element of the mmapable `slots`
  * array, allocated once per tracked TID and never reused within a session
- * (so PID reuse cannot merge two tasks).  sizeof = 12,640 bytes.
+ * (so PID reuse cannot merge two tasks).  sizeof = 12,688 bytes.
  */
 struct rt_slot {
 	__u32 tid;
@@ -217,7 +226,8 @@ struct rt_event {
 
 enum rt_where_kind { RT_WHERE_BLOCK = 1, RT_WHERE_WAKER, RT_WHERE_HOLD };
 
-/* Findings a voluntary switch-out can be (rt_where.finding). */
+/* Findings a voluntary switch-out can be (rt_where.finding: in a record,
+ * the kinds it is the first of, and UNINTERRUPTIBLE). */
 #define RT_FIND_NON_PI_FUTEX 0x1   /* RT task: futex wait that does not inherit priority */
 #define RT_FIND_RELATIVE_SLEEP 0x2 /* nanosleep, clock_nanosleep without TIMER_ABSTIME */
 #define RT_FIND_IO 0x4             /* RT task: I/O wait (io_schedule) */
