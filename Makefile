@@ -260,7 +260,7 @@ check-version:
 # numbers), and the PREEMPT_RT VM lab (tests/vm).
 # `deps` first: a fresh machine has none of the test packages (it is quick
 # when everything is installed).
-test: deps check-version unit-test install-test check-docs live-test bench-quick bench-rt-quick vmtest
+test: deps check-version unit-test install-test check-docs live-test bench-quick bench-rt-quick bench-where-quick vmtest
 
 demo: $(DEPS_STEP) all
 	./tests/demo.sh

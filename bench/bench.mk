@@ -5,13 +5,18 @@
 #   make bench-rt     RT-impact suite (bench/rt_impact.py): cyclictest under
 #                     rttrace, interleaved A/B; its section of bench/RESULTS.md
 #   make bench-rt-quick  one short round of it (build/bench/RT-IMPACT-quick.md)
+#   make bench-where  where-record cost (bench/where_cost.py, issue 16): lock_wait
+#                     under rttrace with stacks / RTTRACE_NO_STACKS=1 / --no-trace
+#                     / alone, interleaved A/B; its section of bench/RESULTS.md
+#   make bench-where-quick  one short round of it (build/bench/WHERE-COST-quick.md)
 # Each installs the packages it needs first ($(DEPS_STEP), see Makefile).
 BENCH_OUT := $(OUT)/bench
 BENCH_BINS := $(BENCH_OUT)/empty_loader $(BENCH_OUT)/parts_loader $(BENCH_OUT)/churn
 BENCH_ARGS ?=
 BENCH_RT_ARGS ?=
+BENCH_WHERE_ARGS ?=
 
-.PHONY: bench bench-quick bench-bins bench-rt bench-rt-quick
+.PHONY: bench bench-quick bench-bins bench-rt bench-rt-quick bench-where bench-where-quick
 
 bench-bins: $(BENCH_BINS)
 
@@ -42,3 +47,9 @@ bench-rt: $(DEPS_STEP) all
 
 bench-rt-quick: $(DEPS_STEP) all
 	$(PYTHON) bench/rt_impact.py --quick --out $(BENCH_OUT)/RT-IMPACT-quick.md $(BENCH_RT_ARGS)
+
+bench-where: $(DEPS_STEP) all
+	$(PYTHON) bench/where_cost.py --out bench/RESULTS.md $(BENCH_WHERE_ARGS)
+
+bench-where-quick: $(DEPS_STEP) all
+	$(PYTHON) bench/where_cost.py --quick --out $(BENCH_OUT)/WHERE-COST-quick.md $(BENCH_WHERE_ARGS)

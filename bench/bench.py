@@ -853,20 +853,55 @@ def report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign, e
     return "\n".join(L) + "\n"
 
 
-# The markers of bench/rt_impact.py's section of RESULTS.md.
+# The markers of the sections other suites write into RESULTS.md:
+# bench/rt_impact.py (make bench-rt) and bench/where_cost.py (make bench-where).
 RT_IMPACT_BEGIN = "<!-- rt-impact:begin -->"
 RT_IMPACT_END = "<!-- rt-impact:end -->"
+WHERE_COST_BEGIN = "<!-- where-cost:begin -->"
+WHERE_COST_END = "<!-- where-cost:end -->"
+KEPT_SECTIONS = ((RT_IMPACT_BEGIN, RT_IMPACT_END), (WHERE_COST_BEGIN, WHERE_COST_END))
 
 
-def keep_rt_impact(path, txt):
-    """txt plus the rt-impact section (bench/rt_impact.py) of the old path."""
+def section_re(begin, end):
+    return re.compile(re.escape(begin) + ".*?" + re.escape(end) + "\n?", re.S)
+
+
+def keep_sections(path, txt):
+    """txt plus the sections other suites wrote into the old path (rt-impact,
+    where-cost: KEPT_SECTIONS), in the order they had there."""
     try:
         with open(path) as f:
-            m = re.search(re.escape(RT_IMPACT_BEGIN) + ".*?" + re.escape(RT_IMPACT_END) + "\n?",
-                          f.read(), re.S)
+            old = f.read()
     except OSError:
-        m = None
-    return txt + "\n" + m.group(0) if m else txt
+        return txt
+    found = []
+    for begin, end in KEPT_SECTIONS:
+        m = section_re(begin, end).search(old)
+        if m:
+            found.append((m.start(), m.group(0)))
+    for _, sec in sorted(found):
+        txt += "\n" + (sec if sec.endswith("\n") else sec + "\n")
+    return txt
+
+
+keep_rt_impact = keep_sections     # the old name
+
+
+def put_section(path, section, begin, end):
+    """Replace the section of path between the lines begin and end
+    (inclusive) by section, or append section to path."""
+    old = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+    pat = section_re(begin, end)
+    if pat.search(old):
+        new = pat.sub(lambda m: section, old, count=1)
+    else:
+        new = old + ("\n" if old and not old.endswith("\n\n") else "") + section
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(new)
 
 
 # ---- main ------------------------------------------------------------------
@@ -941,7 +976,7 @@ def main():
                      {int(k): v for k, v in raw["scale"].items()}, raw["churn"], raw["cyclic"],
                      have_capture, raw.get("foreign", []), raw.get("elapsed", 0),
                      raw.get("placement", {}))
-        txt = keep_rt_impact(a.out, txt)
+        txt = keep_sections(a.out, txt)
         with open(a.out, "w") as f:
             f.write(txt)
         print(txt)
@@ -976,7 +1011,7 @@ def main():
         txt = report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign,
                      time.time() - t0, placement)
         os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-        txt = keep_rt_impact(a.out, txt)
+        txt = keep_sections(a.out, txt)
         with open(a.out, "w") as f:
             f.write(txt)
         with open(os.path.join(BUILD, "bench", "last-raw.json"), "w") as f:
