@@ -352,6 +352,17 @@ static struct rt_proc *proc_find(struct rt_symbols *s, uint32_t tgid)
 	return NULL;
 }
 
+/* The process's named frames go with its mappings (evicted, forgotten):
+ * what the cache no longer knows, the memo must not answer either. */
+static void memo_forget(struct rt_symbols *s, uint32_t tgid)
+{
+	for (int i = 0; i < RT_SYM_FRAMES; i++)
+		if (s->memo[i].used && s->memo[i].tgid == tgid) {
+			rt_frame_clear(&s->memo[i].f);
+			s->memo[i].used = false;
+		}
+}
+
 /* A free slot, or the least recently used one emptied. */
 static struct rt_proc *proc_slot(struct rt_symbols *s)
 {
@@ -364,6 +375,7 @@ static struct rt_proc *proc_slot(struct rt_symbols *s)
 		if (s->procs[i].used < lru->used)
 			lru = &s->procs[i];
 	}
+	memo_forget(s, lru->tgid);
 	proc_drop(lru);
 	return lru;
 }
@@ -538,13 +550,8 @@ static int user_lookup(struct rt_symbols *s, uint32_t tgid, uint64_t addr, bool 
 void rt_symbols_forget(struct rt_symbols *s, uint32_t tgid)
 {
 	struct rt_proc *p = proc_find(s, tgid);
-	int i;
 
 	if (p)
 		proc_drop(p);
-	for (i = 0; i < RT_SYM_FRAMES; i++)
-		if (s->memo[i].used && s->memo[i].tgid == tgid) {
-			rt_frame_clear(&s->memo[i].f);
-			s->memo[i].used = false;
-		}
+	memo_forget(s, tgid);
 }
