@@ -342,14 +342,9 @@ int rt_capture_open(struct rt_capture *c, struct rt_tracer *tr, uint64_t now)
 		fprintf(stderr, "rttrace: cannot open the capture ring buffer: %s\n", strerror(errno));
 		return -1;
 	}
-	/* Read kallsyms now, not in the first drain: it is the largest
-	 * single cost of naming stacks, and here the session has not begun. */
-	{
-		struct rt_frame f;
-
-		rt_symbols_kernel(c->syms, 0, &f);
-		rt_frame_clear(&f);
-	}
+	/* kallsyms is large: read it beside the session, not before it
+	 * (nor in a drain); kernel frames are named when the report is made */
+	rt_symbols_kernel_load(c->syms);
 	/* the rings' fill is counted from here (events may have come since
 	 * the programs were attached) */
 	for (int cpu = 0; cpu < tr->ncpus; cpu++) {
@@ -432,6 +427,25 @@ uint64_t rt_capture_drain(struct rt_capture *c, uint64_t now)
 		c->min_period_ns = c->period_ns;
 	c->last_drain_ns = now;
 	return c->period_ns;
+}
+
+void rt_capture_name_kernel(struct rt_capture *c)
+{
+	uint32_t i;
+	int m, k, j;
+
+	for (i = 0; c->traces && i < c->nslots; i++)
+		for (m = 0; m < RT_NR_METRICS; m++)
+			for (k = 0; k < RT_WIN_KINDS; k++)
+				for (j = 0; j < c->traces[i][m][k].nwhere; j++)
+					rt_where_name_kernel(c->syms, &c->traces[i][m][k].where[j]);
+	for (i = 0; c->seen && i < c->nslots; i++)
+		for (k = 0; k < RT_FK_NR; k++) {
+			if (c->seen[i][k].have_first)
+				rt_where_name_kernel(c->syms, &c->seen[i][k].first);
+			if (c->seen[i][k].have_waker)
+				rt_where_name_kernel(c->syms, &c->seen[i][k].waker);
+		}
 }
 
 const struct rt_finding_seen *rt_capture_seen(const struct rt_capture *c, uint32_t slot)

@@ -108,6 +108,9 @@ void rt_capture_drain_last(struct rt_capture *c);
  * fraction of a quarter ring) stays at 1 or below; never under
  * RT_DRAIN_MIN_NS.  Exposed for the unit tests. */
 uint64_t rt_drain_period(uint64_t period_ns, uint64_t elapsed_ns, double fill);
+/* Name the kernel frames of every where record kept (they are kept as
+ * addresses while kallsyms is being read): before a report is built. */
+void rt_capture_name_kernel(struct rt_capture *c);
 /* The where record event e of trace t names, or NULL. */
 const struct rt_where_info *rt_trace_where(const struct rt_trace *t, const struct rt_event *e);
 /* The findings with where records of slot, or NULL. */

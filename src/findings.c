@@ -80,6 +80,8 @@ static void scan_one(struct rt_capture *c, const struct rt_where *w, uint32_t cp
 		rt_where_resolve(c->syms, w, cpu, &wi);
 	else
 		rt_where_resolve_kernel(c->syms, w, cpu, &wi);
+	if (w->finding & RT_FIND_UNINTERRUPTIBLE)
+		rt_where_name_kernel(c->syms, &wi);
 	if (w->finding & RT_FIND_NON_PI_FUTEX)
 		seen_first(&seen[RT_FK_NON_PI_FUTEX], &wi);
 	if (w->finding & RT_FIND_RELATIVE_SLEEP)

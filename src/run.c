@@ -442,8 +442,11 @@ static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
 	rt_cpulist_format(&c->hk.ran_on, r->housekeeping_cpus, sizeof(r->housekeeping_cpus));
 	r->housekeeping_reason = rt_hk_reason_name(c->hk.reason);
 	own_footprint(c, r);
-	if (flags & RT_REPORT_WINDOWS)
+	if (flags & RT_REPORT_WINDOWS) {
+		if (r->capture)
+			rt_capture_name_kernel(&c->cap);
 		rt_report_add_windows(r);
+	}
 }
 
 /* The Prometheus file: every interval and at the end. */

@@ -38,8 +38,15 @@ void rt_symbols_free(struct rt_symbols *s);
  * -1 when not (f->sym NULL; the other fields as far as known).
  */
 
-/* Kernel address, through /proc/kallsyms (read once, on the first call). */
+/* Kernel address, through /proc/kallsyms (read once, on the first call,
+ * or by the thread rt_symbols_kernel_load started, which it waits for). */
 int rt_symbols_kernel(struct rt_symbols *s, uint64_t addr, struct rt_frame *f);
+/* Start reading kallsyms in a thread of its own: a slow read (a slow
+ * machine, an emulator) then delays neither the session's start nor a
+ * drain.  Kernel names never go stale, so lookups can wait. */
+void rt_symbols_kernel_load(struct rt_symbols *s);
+/* Is kallsyms read (a kernel lookup would not wait)? */
+bool rt_symbols_kernel_ready(struct rt_symbols *s);
 
 /*
  * User address of process tgid.  return_address: addr was read from the

@@ -76,10 +76,13 @@ static const char *const mm_frames[] = {
 	"ksys_mmap_pgoff", "do_mmap", NULL,
 };
 
-static struct rt_frame *name_frames(struct rt_symbols *syms, const struct rt_where *w,
-				    const __u64 *ips, int bytes, bool kernel, int *n)
+/* The stack's frames, innermost first: user frames named now (the
+ * process may be gone later), kernel frames only as addresses
+ * (name_kernel: kernel names never go stale). */
+static struct rt_frame *stack_frames(struct rt_symbols *syms, const struct rt_where *w,
+				     const __u64 *ips, int bytes, bool kernel, int *n)
 {
-	int count = bytes > 0 ? bytes / 8 : 0, i, skip = 0;
+	int count = bytes > 0 ? bytes / 8 : 0, i;
 	struct rt_frame *f;
 
 	*n = 0;
@@ -89,16 +92,11 @@ static struct rt_frame *name_frames(struct rt_symbols *syms, const struct rt_whe
 		return NULL;
 	for (i = 0; i < count; i++) {
 		if (kernel)
-			rt_symbols_kernel(syms, ips[i], &f[*n]);
+			f[i].addr = ips[i];
 		else
-			rt_symbols_user(syms, w->tgid, ips[i], i > 0, &f[*n]);
-		if (kernel && *n == 0 && skip == i && has_prefix(f[0].sym, tracer_frames)) {
-			rt_frame_clear(&f[0]);
-			skip++;
-			continue;
-		}
-		(*n)++;
+			rt_symbols_user(syms, w->tgid, ips[i], i > 0, &f[i]);
 	}
+	*n = count;
 	return f;
 }
 
@@ -110,33 +108,65 @@ static bool any_frame(const struct rt_frame *f, int n, const char *const *prefix
 	return false;
 }
 
-static void resolve(struct rt_symbols *syms, const struct rt_where *w, uint32_t cpu,
-		    struct rt_where_info *wi, bool user)
+/* Name the kernel frames (waiting for kallsyms if it is still being
+ * read), drop the tracer's own at the top, and tell from them whether the
+ * user stack is the task's own and whether it waits for mmap_lock. */
+static void name_kernel(struct rt_symbols *syms, struct rt_where_info *wi)
 {
-	memset(wi, 0, sizeof(*wi));
-	wi->w = *w;
-	wi->cpu = cpu;
-	if (!syms)
+	int i, skip = 0;
+
+	if (wi->knamed || !syms)
 		return;
-	wi->kframes = name_frames(syms, w, w->kstack, w->kbytes, true, &wi->nk);
-	if (user)
-		wi->uframes = name_frames(syms, w, w->ustack, w->ubytes, false, &wi->nu);
-	wi->user_meaningful = w->kind != RT_WHERE_WAKER ||
+	wi->knamed = true;
+	for (i = 0; i < wi->nk; i++) {
+		uint64_t addr = wi->kframes[i].addr;
+
+		rt_frame_clear(&wi->kframes[i]);
+		rt_symbols_kernel(syms, addr, &wi->kframes[i]);
+	}
+	while (skip < wi->nk && has_prefix(wi->kframes[skip].sym, tracer_frames))
+		rt_frame_clear(&wi->kframes[skip++]);
+	if (skip) {
+		memmove(wi->kframes, wi->kframes + skip, (wi->nk - skip) * sizeof(*wi->kframes));
+		wi->nk -= skip;
+	}
+	wi->user_meaningful = wi->w.kind != RT_WHERE_WAKER ||
 			      !any_frame(wi->kframes, wi->nk, irq_frames);
 	wi->mmap_lock = any_frame(wi->kframes, wi->nk, rwsem_frames) &&
 			any_frame(wi->kframes, wi->nk, mm_frames);
 }
 
+void rt_where_name_kernel(struct rt_symbols *syms, struct rt_where_info *wi)
+{
+	name_kernel(syms, wi);
+}
+
+static void resolve(struct rt_symbols *syms, const struct rt_where *w, uint32_t cpu,
+		    struct rt_where_info *wi, bool user, bool kernel_now)
+{
+	memset(wi, 0, sizeof(*wi));
+	wi->w = *w;
+	wi->cpu = cpu;
+	wi->user_meaningful = true; /* until the kernel stack says otherwise */
+	if (!syms)
+		return;
+	wi->kframes = stack_frames(syms, w, w->kstack, w->kbytes, true, &wi->nk);
+	if (user)
+		wi->uframes = stack_frames(syms, w, w->ustack, w->ubytes, false, &wi->nu);
+	if (kernel_now || rt_symbols_kernel_ready(syms))
+		name_kernel(syms, wi);
+}
+
 void rt_where_resolve(struct rt_symbols *syms, const struct rt_where *w, uint32_t cpu,
 		      struct rt_where_info *wi)
 {
-	resolve(syms, w, cpu, wi, true);
+	resolve(syms, w, cpu, wi, true, false);
 }
 
 void rt_where_resolve_kernel(struct rt_symbols *syms, const struct rt_where *w, uint32_t cpu,
 			     struct rt_where_info *wi)
 {
-	resolve(syms, w, cpu, wi, false);
+	resolve(syms, w, cpu, wi, false, true);
 }
 
 static bool dup_frames(const struct rt_frame *from, int n, struct rt_frame **to)

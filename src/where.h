@@ -21,6 +21,7 @@ struct rt_where_info {
 	struct rt_frame *kframes;       /* innermost first; the tracer's own frames dropped */
 	struct rt_frame *uframes;
 	int nk, nu;
+	bool knamed;                    /* kframes are named (else addresses only) */
 	bool user_meaningful;           /* the user stack is the task's own (not an interrupted one's) */
 	bool mmap_lock;                 /* the kernel stack waits for an mm's mmap_lock */
 };
@@ -32,10 +33,14 @@ bool rt_where_copy(const struct rt_tracer *tr, uint32_t cpu, uint32_t ref,
 /* The same by full sequence number. */
 bool rt_where_copy_seq(const struct rt_tracer *tr, uint32_t cpu, uint64_t seq,
 		       struct rt_where *out);
-/* Name the stacks of w into *wi (which owns the frames from then on). */
+/* Name the stacks of w into *wi (which owns the frames from then on):
+ * the user stack now, the kernel stack now if kallsyms is read, else
+ * later (rt_where_name_kernel). */
 void rt_where_resolve(struct rt_symbols *syms, const struct rt_where *w, uint32_t cpu,
 		      struct rt_where_info *wi);
-/* The same for the kernel stack alone (enough to tell mmap_lock). */
+/* Name the kernel stack of wi, if not yet (waits for kallsyms). */
+void rt_where_name_kernel(struct rt_symbols *syms, struct rt_where_info *wi);
+/* The kernel stack alone, named now (enough to tell mmap_lock). */
 void rt_where_resolve_kernel(struct rt_symbols *syms, const struct rt_where *w, uint32_t cpu,
 			     struct rt_where_info *wi);
 /* A deep copy (the frames too); false when out of memory. */
