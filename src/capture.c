@@ -342,9 +342,6 @@ int rt_capture_open(struct rt_capture *c, struct rt_tracer *tr, uint64_t now)
 		fprintf(stderr, "rttrace: cannot open the capture ring buffer: %s\n", strerror(errno));
 		return -1;
 	}
-	/* kallsyms is large: read it beside the session, not before it
-	 * (nor in a drain); kernel frames are named when the report is made */
-	rt_symbols_kernel_load(c->syms);
 	/* the rings' fill is counted from here (events may have come since
 	 * the programs were attached) */
 	for (int cpu = 0; cpu < tr->ncpus; cpu++) {

@@ -17,8 +17,6 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 #include <elfutils/libdwfl.h>
@@ -90,11 +88,7 @@ struct frame_memo {
 
 struct rt_symbols {
 	struct ksyms k;
-	/* kallsyms read by a thread of its own (rt_symbols_kernel_load):
-	 * k belongs to it until it is joined */
-	bool loader_started, loader_joined;
-	pthread_t loader;
-	atomic_bool k_ready;
+
 	struct rt_proc procs[RT_SYM_PROCS];
 	uint64_t clock;
 	struct frame_memo memo[RT_SYM_FRAMES];
@@ -133,8 +127,6 @@ void rt_symbols_free(struct rt_symbols *s)
 		proc_drop(&s->procs[i]);
 	for (i = 0; i < RT_SYM_FRAMES; i++)
 		rt_frame_clear(&s->memo[i].f);
-	if (s->loader_started && !s->loader_joined)
-		pthread_join(s->loader, NULL);
 	free(s->k.syms);
 	free(s->k.pool);
 	free(s);
@@ -317,26 +309,9 @@ static const struct ksym *ksym_find(const struct ksyms *k, uint64_t addr)
 	return k->syms[lo].rank == KSYM_NOT_TEXT ? NULL : &k->syms[lo];
 }
 
-static void *ksyms_loader(void *arg)
-{
-	struct rt_symbols *s = arg;
-
-	ksyms_load(&s->k);
-	atomic_store(&s->k_ready, true);
-	return NULL;
-}
-
-void rt_symbols_kernel_load(struct rt_symbols *s)
-{
-	if (s->loader_started || s->k.loaded)
-		return;
-	/* a failed start: the first lookup reads it instead */
-	s->loader_started = !pthread_create(&s->loader, NULL, ksyms_loader, s);
-}
-
 bool rt_symbols_kernel_ready(struct rt_symbols *s)
 {
-	return s->loader_started ? atomic_load(&s->k_ready) : s->k.loaded;
+	return s->k.loaded;
 }
 
 int rt_symbols_kernel(struct rt_symbols *s, uint64_t addr, struct rt_frame *f)
@@ -344,10 +319,6 @@ int rt_symbols_kernel(struct rt_symbols *s, uint64_t addr, struct rt_frame *f)
 	const struct ksym *ks;
 
 	frame_init(f, addr);
-	if (s->loader_started && !s->loader_joined) {
-		pthread_join(s->loader, NULL);
-		s->loader_joined = true;
-	}
 	if (!s->k.loaded)
 		ksyms_load(&s->k);
 	ks = ksym_find(&s->k, addr);

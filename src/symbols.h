@@ -38,14 +38,12 @@ void rt_symbols_free(struct rt_symbols *s);
  * -1 when not (f->sym NULL; the other fields as far as known).
  */
 
-/* Kernel address, through /proc/kallsyms (read once, on the first call,
- * or by the thread rt_symbols_kernel_load started, which it waits for). */
+/* Kernel address, through /proc/kallsyms (read once, on the first call:
+ * large, and slow to read on a slow machine or under emulation, where
+ * its reading disturbs the traced tasks -- so callers name kernel frames
+ * when the report is made, after the session, when they can). */
 int rt_symbols_kernel(struct rt_symbols *s, uint64_t addr, struct rt_frame *f);
-/* Start reading kallsyms in a thread of its own: a slow read (a slow
- * machine, an emulator) then delays neither the session's start nor a
- * drain.  Kernel names never go stale, so lookups can wait. */
-void rt_symbols_kernel_load(struct rt_symbols *s);
-/* Is kallsyms read (a kernel lookup would not wait)? */
+/* Is kallsyms read (a kernel lookup would not read it)? */
 bool rt_symbols_kernel_ready(struct rt_symbols *s);
 
 /*

@@ -34,11 +34,12 @@ bool rt_where_copy(const struct rt_tracer *tr, uint32_t cpu, uint32_t ref,
 bool rt_where_copy_seq(const struct rt_tracer *tr, uint32_t cpu, uint64_t seq,
 		       struct rt_where *out);
 /* Name the stacks of w into *wi (which owns the frames from then on):
- * the user stack now, the kernel stack now if kallsyms is read, else
- * later (rt_where_name_kernel). */
+ * the user stack now (the process may be gone later), the kernel stack
+ * now only if kallsyms is read already, else when the report is made
+ * (rt_where_name_kernel: kernel names never go stale). */
 void rt_where_resolve(struct rt_symbols *syms, const struct rt_where *w, uint32_t cpu,
 		      struct rt_where_info *wi);
-/* Name the kernel stack of wi, if not yet (waits for kallsyms). */
+/* Name the kernel stack of wi, if not yet (reads kallsyms if needed). */
 void rt_where_name_kernel(struct rt_symbols *syms, struct rt_where_info *wi);
 /* The kernel stack alone, named now (enough to tell mmap_lock). */
 void rt_where_resolve_kernel(struct rt_symbols *syms, const struct rt_where *w, uint32_t cpu,
