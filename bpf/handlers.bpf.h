@@ -79,8 +79,10 @@ static __always_inline void on_wakeup(void *ctx, struct task_struct *p, bool aft
 			__u32 tid = task_storage ? p->pid : BPF_CORE_READ(p, pid);
 			struct rt_waker *wk = &wakers[tid & (RT_WAKERS - 1)];
 
+			struct rt_sys none = { .nr = -1 };
+
 			if (wk->wakee == tid && wk->cpu == here)
-				where = where_take(ctx, here, RT_WHERE_WAKER, st->slot, 0, 0,
+				where = where_take(ctx, here, RT_WHERE_WAKER, st->slot, &none, 0,
 						   0, wk->policy, now);
 		}
 		have_ev = ev_wakeup(p, here, target, now, after_waking, &seq, task_storage, where);
@@ -204,9 +206,9 @@ static __always_inline __u32 switch_where(void *ctx, __u32 cpu, __u64 now,
 {
 	int policy = task_storage ? prev->policy : BPF_CORE_READ(prev, policy);
 	struct rt_cpu_ring *r;
+	__u8 f, kind;
 	__u64 last;
 	__u32 pid;
-	__u8 f;
 
 	barrier_var(cpu);
 	if (cpu >= RT_MAX_CPUS)
@@ -220,17 +222,27 @@ static __always_inline __u32 switch_where(void *ctx, __u32 cpu, __u64 now,
 			f = sleep_counted(sp, f, now);
 		if (!f && !(sp->relief_ns && !timer))
 			return 0;
-		return where_take(ctx, cpu, RT_WHERE_BLOCK, sp->slot, sys, prev_state, f, policy,
-				  now);
+		kind = RT_WHERE_BLOCK;
+	} else {
+		/* Not when the CPU goes to a tracked task that waits for it:
+		 * this switch ends its latency window, which the walk would
+		 * lengthen. */
+		if (sn && sn->wake_ns)
+			return 0;
+		/* Nor for a tracked holder: an application's own threads
+		 * preempt each other all the time, and each walk costs them;
+		 * the holders worth a stack are the others (a hog, a kworker). */
+		if (sp)
+			return 0;
+		pid = task_storage ? prev->pid : BPF_CORE_READ(prev, pid);
+		if (!pid || !last || now - last < RT_HOLD_STACK_NS || !r->interest)
+			return 0;
+		kind = RT_WHERE_HOLD;
+		f = 0;
+		prev_state = 0; /* a preemption: no sleep (sys says no call: nr -1) */
 	}
-	/* Not when the CPU goes to a tracked task that waits for it: this
-	 * switch ends its latency window, which the walk would lengthen. */
-	if (sn && sn->wake_ns)
-		return 0;
-	pid = task_storage ? prev->pid : BPF_CORE_READ(prev, pid);
-	if (!pid || !last || now - last < RT_HOLD_STACK_NS || !r->interest)
-		return 0;
-	return where_take(ctx, cpu, RT_WHERE_HOLD, sp ? sp->slot : RT_NO_SLOT, 0, 0, 0, policy,
+	/* one call site: each inlined copy is verified again, per program */
+	return where_take(ctx, cpu, kind, sp ? sp->slot : RT_NO_SLOT, sys, prev_state, f, policy,
 			  now);
 }
 

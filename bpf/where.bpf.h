@@ -194,7 +194,7 @@ static __always_inline __u8 sleep_findings(struct task_struct *prev, const struc
 
 /*
  * Write a where record of the current task into this CPU's where ring:
- * its stacks, and the system call s (NULL: not read).  Returns the value
+ * its stacks, and the system call s (nr -1: none read).  Returns the value
  * for rt_event.where (0: none).  ctx: the program's context, which
  * bpf_get_stack needs.
  */
@@ -229,16 +229,11 @@ static __always_inline __u32 where_take(void *ctx, __u32 cpu, __u8 kind, __u32 s
 	w->finding = finding;
 	w->policy = policy;
 	w->state = state;
-	if (s) {
-		w->syscall = s->nr;
-		w->compat = s->compat;
-		w->arg[0] = s->arg[0];
-		w->arg[1] = s->arg[1];
-		w->arg[2] = s->arg[2];
-	} else {
-		w->syscall = -1;
-		w->compat = 0;
-	}
+	w->syscall = s->nr;
+	w->compat = s->compat;
+	w->arg[0] = s->arg[0];
+	w->arg[1] = s->arg[1];
+	w->arg[2] = s->arg[2];
 	w->kbytes = bpf_get_stack(ctx, w->kstack, sizeof(w->kstack), 0);
 	w->ubytes = bpf_get_stack(ctx, w->ustack, sizeof(w->ustack), BPF_F_USER_STACK);
 	__sync_lock_test_and_set(&w->seq, seq);

@@ -214,8 +214,9 @@ struct rt_event {
  *   RT_WHERE_WAKER  the wakeup of a tracked task from a sleep that was not
  *                   a timer sleep, in the waker's context (sched_wakeup on
  *                   the waker's CPU, after the wakee was queued);
- *   RT_WHERE_HOLD   the switch-out of a task that held a watched CPU for
- *                   RT_HOLD_STACK_NS or more.
+ *   RT_WHERE_HOLD   the switch-out of an untracked task that held a
+ *                   watched CPU for RT_HOLD_STACK_NS or more (not when a
+ *                   waiting tracked task gets the CPU).
  * One ring per CPU (RT_WHERE_RING records, 472 bytes each: 59 KiB per
  * CPU), written like the event rings; an event names its record.
  */
