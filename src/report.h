@@ -128,7 +128,11 @@ void rt_report_free(struct rt_report *r);
 
 void rt_report_text(FILE *f, const struct rt_report *r);
 void rt_report_seed(FILE *f, const struct rt_report *r);
-/* Returns 0, or -1 after printing why. */
+/* Returns 0, or -1 after printing why (written atomically; "-": stdout). */
 int rt_report_json(const char *path, const struct rt_report *r);
+/* The JSON report as a json-c tree (the caller puts it): what --json
+ * writes, and what the HTML page is made from. */
+struct json_object;
+struct json_object *rt_report_json_tree(const struct rt_report *r);
 
 #endif

@@ -9,6 +9,7 @@
 #include "procfs.h"
 #include "report.h"
 #include "report_trace.h"
+#include "report_file.h"
 #include "report_where.h"
 #include "stats.h"
 #include "sysinfo.h"
@@ -17,6 +18,29 @@
 static json_object *ns_or_null(uint64_t v, bool have)
 {
 	return have ? json_object_new_int64((int64_t)v) : NULL;
+}
+
+/* The non-empty buckets: [low_ns, high_ns, count] (log-linear, see
+ * include/rttrace/rttrace.h), for plots. */
+static json_object *histogram_json(const __u32 *h)
+{
+	json_object *a = json_object_new_array();
+	uint64_t lo, hi;
+	uint32_t b;
+
+	for (b = 0; b < RT_HIST_BUCKETS; b++) {
+		json_object *e;
+
+		if (!h[b])
+			continue;
+		rt_bucket_range(b, &lo, &hi);
+		e = json_object_new_array();
+		json_object_array_add(e, json_object_new_int64((int64_t)lo));
+		json_object_array_add(e, json_object_new_int64((int64_t)hi));
+		json_object_array_add(e, json_object_new_int64(h[b]));
+		json_object_array_add(a, e);
+	}
+	return a;
 }
 
 static json_object *metric_json(const struct rt_slot *s, int m)
@@ -38,6 +62,7 @@ static json_object *metric_json(const struct rt_slot *s, int m)
 	json_object_object_add(o, "max_end_ns", ns_or_null(ms->max_end_ns, have));
 	json_object_object_add(o, "slo_ns", ns_or_null(ms->slo_ns, ms->slo_ns != RT_SLO_UNSET));
 	json_object_object_add(o, "violations", json_object_new_int64((int64_t)ms->violations));
+	json_object_object_add(o, "histogram", histogram_json(h));
 	return o;
 }
 
@@ -85,17 +110,15 @@ static json_object *task_json(const struct rt_report *r, int i)
 	return o;
 }
 
-int rt_report_json(const char *path, const struct rt_report *r)
+json_object *rt_report_json_tree(const struct rt_report *r)
 {
 	json_object *root = json_object_new_object(), *sys = json_object_new_object();
 	json_object *sess = json_object_new_object(), *tasks = json_object_new_array();
 	struct rt_sysinfo si;
-	const char *text;
-	FILE *f;
-	int i, err = 0;
+	int i;
 
 	rt_sysinfo_read(&si);
-	json_object_object_add(root, "schema_version", json_object_new_int(2));
+	json_object_object_add(root, "schema_version", json_object_new_int(RT_JSON_SCHEMA));
 	json_object_object_add(root, "rttrace_version", json_object_new_string(RTTRACE_VERSION));
 	json_object_object_add(sys, "kernel", json_object_new_string(si.kernel));
 	json_object_object_add(sys, "machine", json_object_new_string(si.machine));
@@ -153,22 +176,14 @@ int rt_report_json(const char *path, const struct rt_report *r)
 	for (i = 0; i < r->ntasks; i++)
 		json_object_array_add(tasks, task_json(r, i));
 	json_object_object_add(root, "tasks", tasks);
+	return root;
+}
 
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-						    JSON_C_TO_STRING_NOSLASHESCAPE);
-	f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-	if (!f) {
-		fprintf(stderr, "rttrace: cannot write JSON report to %s: %s\n", path, strerror(errno));
-		err = -1;
-	} else {
-		fprintf(f, "%s\n", text);
-		if (f != stdout && fclose(f)) {
-			fprintf(stderr, "rttrace: cannot write JSON report to %s: %s\n", path, strerror(errno));
-			err = -1;
-		}
-		if (f == stdout)
-			fflush(stdout);
-	}
+int rt_report_json(const char *path, const struct rt_report *r)
+{
+	json_object *root = rt_report_json_tree(r);
+	int err = rt_report_file_write(path, root);
+
 	json_object_put(root);
 	return err;
 }
