@@ -62,7 +62,7 @@ all: $(OUT)/rttrace workloads
 DEB_BUILD := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libzstd-dev liblzma-dev \
 	libbz2-dev libjson-c-dev pkg-config make gcc file
 DEB_TEST := libcmocka-dev bpftrace python3 rt-tests linux-perf libbpf-tools util-linux procps prometheus \
-	strace man-db groff-base
+	strace man-db groff-base chromium
 DEB_ARM64_CROSS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 DEB_ARM64_LIBS := libbpf-dev:arm64 libelf-dev:arm64 libdw-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64 \
 	libzstd-dev:arm64 liblzma-dev:arm64 libbz2-dev:arm64

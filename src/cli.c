@@ -31,7 +31,7 @@ enum {
 	OPT_IRQ_MODE,
 	OPT_SLO_IRQ,
 	OPT_PROM,
-	OPT_PERFETTO,
+	OPT_PERFETTO, OPT_HTML,
 	OPT_HOUSEKEEPING,
 };
 
@@ -83,6 +83,7 @@ static const struct argp_option run_options[] = {
 	{ "interval", 'i', "DURATION", 0, "Continuous mode: print a summary every DURATION", 2 },
 	{ "prom-file", OPT_PROM, "FILE", 0, "Prometheus text file (node_exporter textfile collector), rewritten every interval and at the end", 2 },
 	{ "perfetto", OPT_PERFETTO, "FILE", 0, "Write the captured worst-case windows as a Perfetto/Chrome JSON trace", 2 },
+	{ "html", OPT_HTML, "FILE", 0, "Also write a self-contained HTML report (histograms, timelines) to FILE", 2 },
 	{ "json-lines", OPT_JSON_LINES, "FILE|-", 0, "With -i: one JSON object per interval to FILE", 2 },
 	{ "housekeeping", OPT_HOUSEKEEPING, "CPULIST", 0, "Run rttrace itself on these CPUs (default: CPUs no tracked task may use, else the one they use least)", 3 },
 	{ "max-tasks", OPT_MAX_TASKS, "N", 0, "Room for N tracked tasks (default: targets + 32 for -t/COMMAND)", 3 },
@@ -241,6 +242,9 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 	case OPT_PERFETTO:
 		o->perfetto_path = arg;
 		break;
+	case OPT_HTML:
+		o->html_path = arg;
+		break;
 	case OPT_HOUSEKEEPING: {
 		cpu_set_t set;
 
@@ -334,9 +338,9 @@ static const int session_npos[] = {
 static const char *const session_usage[] = {
 	[RT_CMD_ADD] = "usage: rttrace add PID [--no-trace]",
 	[RT_CMD_SLO] = "usage: rttrace slo PID latency|response|relief|irq DURATION",
-	[RT_CMD_DEL] = "usage: rttrace del PID [--json FILE]",
-	[RT_CMD_REPORT] = "usage: rttrace report [--json FILE]",
-	[RT_CMD_STOP] = "usage: rttrace stop [--json FILE]",
+	[RT_CMD_DEL] = "usage: rttrace del PID [--json FILE] [--html FILE]",
+	[RT_CMD_REPORT] = "usage: rttrace report [--json FILE] [--html FILE]",
+	[RT_CMD_STOP] = "usage: rttrace stop [--json FILE] [--html FILE]",
 };
 
 static void session_die(const char *fmt, const char *arg, const char *why)
@@ -410,6 +414,9 @@ static error_t parse_session_arg(int key, char *arg, struct argp_state *state)
 	case 'j':
 		o->json_path = arg;
 		break;
+	case OPT_HTML:
+		o->html_path = arg;
+		break;
 	case ARGP_KEY_ARG:
 		if (p->cmd == RT_CMD_START) {
 			fprintf(stderr, "rttrace start: unknown argument '%s' (try rttrace start --help)\n",
@@ -450,6 +457,7 @@ static const struct argp_option add_options[] = {
 
 static const struct argp_option json_options[] = {
 	{ "json", 'j', "FILE|-", 0, "Also write the report as JSON to FILE (- for stdout)", 0 },
+	{ "html", OPT_HTML, "FILE", 0, "Also write the report as a self-contained HTML page to FILE", 0 },
 	{ 0 },
 };
 

@@ -56,6 +56,7 @@ struct rt_opts {
 	bool irq_tracking;    /* set by run: an IRQ thread is among the targets */
 	const char *prom_path;     /* --prom-file: node_exporter textfile */
 	const char *perfetto_path; /* --perfetto: captured windows as a trace */
+	const char *html_path;     /* --html: the HTML report */
 	const char *housekeeping;  /* --housekeeping CPULIST: where rttrace runs (NULL: chosen) */
 };
 
@@ -88,6 +89,7 @@ struct rt_session_opts {
 	uint64_t slo_ns;       /* slo: DURATION */
 	const char *slo_text;  /* slo: DURATION as given */
 	const char *json_path; /* del, report, stop: --json FILE */
+	const char *html_path; /* del, report, stop: --html FILE */
 };
 
 /* Parse `rttrace start|add|slo|del|report|stop ...` (argv[0] names the

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "diff.h"
+#include "report_html.h"
 #include "run.h"
 #include "session.h"
 #include "version.h"
@@ -25,6 +27,8 @@ static void usage(FILE *f)
 		"  add PID   track a thread in the session;  slo PID METRIC DURATION  set a bound\n"
 		"  del PID   stop tracking it and print its report\n"
 		"  report    print every report of the session;  stop  print them and unload\n"
+		"  diff BASE.json NEW.json   compare two saved reports (CI: --fail-on-regression)\n"
+		"  html REPORT.json          the HTML page of a saved report\n"
 		"\n"
 		"  rttrace run --help     options and examples\n"
 		"  rttrace --version      print the version\n");
@@ -42,6 +46,8 @@ static const struct {
 	{ "del", "rttrace del", rt_cmd_del },
 	{ "report", "rttrace report", rt_cmd_report },
 	{ "stop", "rttrace stop", rt_cmd_stop },
+	{ "diff", "rttrace diff", rt_cmd_diff },
+	{ "html", "rttrace html", rt_cmd_html },
 };
 
 int main(int argc, char **argv)

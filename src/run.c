@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "procfs.h"
 #include "report.h"
+#include "report_html.h"
 #include "run.h"
 #include "tracer.h"
 #include "capture.h"
@@ -458,10 +459,21 @@ static int write_prom(struct run_ctx *c, const struct rt_report *r)
 	return -1;
 }
 
+/* The HTML page: made from the JSON report's tree, as `rttrace html`
+ * makes it from a saved one. */
+static int write_html(const char *path, const struct rt_report *r)
+{
+	json_object *tree = rt_report_json_tree(r);
+	int err = rt_html_write(path, tree);
+
+	json_object_put(tree);
+	return err;
+}
+
 /* What the report() renderers show besides the statistics. */
 static unsigned int report_needs(const struct rt_opts *o)
 {
-	return o->format == RT_FMT_TEXT || o->json_path || o->perfetto_path ?
+	return o->format == RT_FMT_TEXT || o->json_path || o->perfetto_path || o->html_path ?
 	       RT_REPORT_WINDOWS : 0;
 }
 
@@ -524,6 +536,8 @@ emit:
 	if (c->o.json_path && rt_report_json(c->o.json_path, &r))
 		rc = RT_EXIT_RUNTIME;
 	if (write_prom(c, &r))
+		rc = RT_EXIT_RUNTIME;
+	if (c->o.html_path && write_html(c->o.html_path, &r))
 		rc = RT_EXIT_RUNTIME;
 	if (c->o.perfetto_path && rt_export_perfetto(c->o.perfetto_path, &r)) {
 		fprintf(stderr, "rttrace: cannot write %s: %s\n", c->o.perfetto_path, strerror(errno));

@@ -37,6 +37,7 @@
 #include "names.h"
 #include "procfs.h"
 #include "report.h"
+#include "report_html.h"
 #include "session.h"
 #include "tracer.h"
 
@@ -232,7 +233,7 @@ static void build_report(struct rt_tracer *t, int only, const struct rt_opts *o,
 }
 
 /* Print (and write as JSON) the report of the given slots. */
-static int session_report(struct rt_tracer *t, int only, const char *json_path)
+static int session_report(struct rt_tracer *t, int only, const struct rt_session_opts *so)
 {
 	struct rt_opts o = { .format = RT_FMT_TEXT };
 	struct rt_report r;
@@ -241,8 +242,15 @@ static int session_report(struct rt_tracer *t, int only, const char *json_path)
 
 	build_report(t, only, &o, &r);
 	rt_report_text(stdout, &r);
-	if (json_path && rt_report_json(json_path, &r))
+	if (so->json_path && rt_report_json(so->json_path, &r))
 		rc = RT_EXIT_RUNTIME;
+	if (so->html_path) {
+		json_object *tree = rt_report_json_tree(&r);
+
+		if (rt_html_write(so->html_path, tree))
+			rc = RT_EXIT_RUNTIME;
+		json_object_put(tree);
+	}
 	if ((lost = session_gate_lost()))
 		rc = gate_lost_error(lost); /* after the report: what was measured stays */
 	rt_report_free(&r);
@@ -461,7 +469,7 @@ int rt_cmd_del(int argc, char **argv)
 		__atomic_fetch_sub(&t.bss->want_count, 1, __ATOMIC_SEQ_CST);
 	bpf_map_delete_elem(t.fd_irq, &tid);
 	release_ttab(tid);
-	rc = session_report(&t, idx, so.json_path);
+	rc = session_report(&t, idx, &so);
 	__atomic_fetch_or(&t.slots[idx].flags, RT_SLOT_REMOVED, __ATOMIC_SEQ_CST);
 	return rc;
 }
@@ -478,7 +486,7 @@ int rt_cmd_report(int argc, char **argv)
 	if (rc)
 		return rc;
 	keep_off_tracked(&t, 0);
-	return session_report(&t, -1, so.json_path);
+	return session_report(&t, -1, &so);
 }
 
 int rt_cmd_stop(int argc, char **argv)
@@ -495,7 +503,7 @@ int rt_cmd_stop(int argc, char **argv)
 	keep_off_tracked(&t, 0);
 	/* every report, then the pins go and the programs detach with them */
 	__atomic_store_n(&t.data->session_end_ns, rt_now_ns(), __ATOMIC_SEQ_CST);
-	rc = session_report(&t, -1, so.json_path);
+	rc = session_report(&t, -1, &so);
 	unpin_all();
 	printf("rttrace: session stopped\n");
 	return rc;

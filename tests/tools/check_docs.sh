@@ -161,10 +161,25 @@ done
 
 # ---- 6. JSON keys ----------------------------------------------------------
 if [ -d src ]; then
-	# every report writer (the Perfetto exporter writes Perfetto's format)
-	keys=$(ls src/*.c | grep -v export_perfetto | xargs grep -hoE \
-		'json_object_object_add\([^,]+, "[a-z0-9_]+"' |
-		grep -oE '"[a-z0-9_]+"' | tr -d '"' | sort -u)
+	# every report writer (the Perfetto exporter writes Perfetto's format;
+	# rttrace diff's JSON is in rttrace-diff.8)
+	keys_of() {
+		xargs grep -hoE 'json_object_object_add\([^,]+, "[a-z0-9_]+"' |
+			grep -oE '"[a-z0-9_]+"' | tr -d '"' | sort -u
+	}
+	keys=$(ls src/*.c | grep -v -e export_perfetto -e '/diff\.c$' | keys_of)
+	diff8=$(mktemp)
+	plain doc/rttrace-diff.8 >"$diff8"
+	missing=
+	for k in $(echo src/diff.c | keys_of); do
+		has_word "$diff8" "$k" || missing="$missing $k"
+	done
+	if [ -n "$missing" ]; then
+		fail "JSON keys of rttrace diff not in rttrace-diff.8:$missing"
+	else
+		ok "rttrace-diff.8 documents the keys rttrace diff writes"
+	fi
+	rm -f "$diff8"
 	missing=
 	for k in $keys; do
 		has_word "$run8" "$k" || missing="$missing $k"

@@ -153,10 +153,10 @@ static void test_session_arg_errors(void **state)
 	      "rttrace slo", "1", "irq_delay", "1ms");
 	EXITS(RT_CMD_SLO, "rttrace: bad duration 'soon': not a number\n",
 	      "rttrace slo", "1", "latency", "soon");
-	EXITS(RT_CMD_DEL, "rttrace: usage: rttrace del PID [--json FILE]\n", "rttrace del");
-	EXITS(RT_CMD_REPORT, "rttrace: usage: rttrace report [--json FILE]\n",
+	EXITS(RT_CMD_DEL, "rttrace: usage: rttrace del PID [--json FILE] [--html FILE]\n", "rttrace del");
+	EXITS(RT_CMD_REPORT, "rttrace: usage: rttrace report [--json FILE] [--html FILE]\n",
 	      "rttrace report", "--json", "/tmp/x.json", "extra");
-	EXITS(RT_CMD_STOP, "rttrace: usage: rttrace stop [--json FILE]\n", "rttrace stop", "now");
+	EXITS(RT_CMD_STOP, "rttrace: usage: rttrace stop [--json FILE] [--html FILE]\n", "rttrace stop", "now");
 	EXITS(RT_CMD_START, "rttrace: bad --max-tasks: expected 1..1048576\n",
 	      "rttrace start", "--max-tasks", "0");
 	EXITS(RT_CMD_START, "rttrace start: unknown argument 'now' (try rttrace start --help)\n",
