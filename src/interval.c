@@ -28,8 +28,46 @@ int rt_interval_init(struct rt_interval *iv, uint32_t nslots, uint64_t start_ns)
 
 void rt_interval_free(struct rt_interval *iv)
 {
+	for (uint32_t i = 0; iv->prev && i < iv->nslots; i++)
+		free(iv->prev[i].points);
 	free(iv->prev);
 	iv->prev = NULL;
+}
+
+const struct rt_interval_point *rt_interval_points(const struct rt_interval *iv, uint32_t i,
+						   uint32_t *n)
+{
+	*n = 0;
+	if (!iv || !iv->prev || i >= iv->nslots)
+		return NULL;
+	*n = iv->prev[i].npoints;
+	return iv->prev[i].points;
+}
+
+/* The next point of p's series (NULL when out of memory: the series is
+ * context, the summaries and the report stay exact). */
+static struct rt_interval_point *next_point(struct rt_interval_prev *p)
+{
+	uint32_t i;
+
+	if (!p->points && !(p->points = calloc(RT_INTERVAL_POINTS, sizeof(*p->points))))
+		return NULL;
+	if (p->npoints == RT_INTERVAL_POINTS) {
+		/* pairs merge: counts add, the larger max and p99 stay (a
+		 * merged p99 is an upper bound) */
+		for (i = 0; i < RT_INTERVAL_POINTS / 2; i++) {
+			struct rt_interval_point a = p->points[2 * i], b = p->points[2 * i + 1];
+
+			for (int m = 0; m < RT_IRQ; m++) {
+				b.count[m] += a.count[m];
+				b.p99_ns[m] = a.p99_ns[m] > b.p99_ns[m] ? a.p99_ns[m] : b.p99_ns[m];
+				b.max_ns[m] = a.max_ns[m] > b.max_ns[m] ? a.max_ns[m] : b.max_ns[m];
+			}
+			p->points[i] = b;
+		}
+		p->npoints = RT_INTERVAL_POINTS / 2;
+	}
+	return &p->points[p->npoints++];
 }
 
 static json_object *jns(uint64_t v, bool have)
@@ -64,10 +102,14 @@ void rt_interval_tick(struct rt_interval *iv, struct rt_slot *slots, uint32_t n,
 		struct rt_slot *s = &slots[i];
 		struct rt_interval_prev *p = &iv->prev[i];
 		json_object *jt = NULL, *jm = NULL;
+		struct rt_interval_point *pt;
 		bool first = true;
 
 		if (!(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & RT_SLOT_VALID))
 			continue;
+		pt = next_point(p);
+		if (pt)
+			pt->end_ns = now_ns;
 		rt_comm_utf8(s->comm, sizeof(s->comm), comm, sizeof(comm));
 		if (jsonl) {
 			jt = json_object_new_object();
@@ -94,6 +136,11 @@ void rt_interval_tick(struct rt_interval *iv, struct rt_slot *slots, uint32_t n,
 			memcpy(p->hist[m], s->hist[m], sizeof(p->hist[m]));
 			if (imax > now.max_ns)
 				d.max_ns = imax = now.max_ns;
+			if (pt) {
+				pt->count[m] = d.count;
+				pt->p99_ns[m] = d.count ? rt_percentile(&d, dh, 0.99) : 0;
+				pt->max_ns[m] = d.count ? imax : 0;
+			}
 			if (text) {
 				fprintf(text, "%-8s %-16s %-9s %8" PRIu64 " %10s %10s %10s %9" PRIu64 " %9" PRIu64 "%s\n",
 					first ? (snprintf(b[5], 32, "%u", s->tid), b[5]) : "",

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include "analysis.h"
 #include "capture.h"
+#include "interval.h"
 #include "cli.h"
 #include "rttrace/rttrace.h"
 #include "tracer.h"
@@ -70,6 +71,9 @@ struct rt_report {
 	 * with rt_report_window().  NULL: none (no capture, or not asked). */
 	struct rt_report_window **windows; /* [task][metric][kind], NULL: none */
 	int nwin_tasks;
+	/* Continuous mode (-i): each task's interval series (by slot
+	 * index, rt_interval_points); NULL without -i. */
+	const struct rt_interval *intervals;
 	/* Per task (ntasks), built with the windows; NULL without capture. */
 	struct rt_report_findings *findings;
 	uint64_t wheres_lost;      /* where records overwritten before a drain */

@@ -262,6 +262,63 @@ static void histogram(FILE *f, json_object *t, const char *metric, json_object *
 		slo > 0 ? "; red: over the bound of " : "", slo > 0 ? dur(slo, d, sizeof(d)) : "");
 }
 
+/* ---- continuous mode: each interval's p99 and max --------------------------------- */
+
+static void series(FILE *f, json_object *t, const char *metric, json_object *x)
+{
+	json_object *iv = get(t, "intervals");
+	size_t n = iv ? json_object_array_length(iv) : 0, i;
+	int64_t slo = geti(x, "slo_ns", -1), t0, t1, top = 1;
+	double W = TL_W - TL_LEFT - 10, H = 120, base = 140;
+	static const char *const stat[] = { "p99_ns", "max_ns" };
+	static const char *const color[] = { "#1976d2", "#c62828" };
+	char a[32], b[32];
+	int k;
+
+	if (n < 2)
+		return;
+	t0 = geti(json_object_array_get_idx(iv, 0), "end_ns", 0);
+	t1 = geti(json_object_array_get_idx(iv, n - 1), "end_ns", 0);
+	for (i = 0; i < n; i++) {
+		json_object *m = get(json_object_array_get_idx(iv, i), metric);
+
+		if (geti(m, "max_ns", 0) > top)
+			top = geti(m, "max_ns", 0);
+	}
+	if (slo > top)
+		top = slo;
+	top = top + top / 10;
+	fprintf(f, "<figure class=\"series\" data-metric=\"%s\"><svg role=\"img\" width=\"%d\" "
+		   "height=\"165\" viewBox=\"0 0 %d 165\"><title>%s per interval</title><desc>p99 "
+		   "(blue) and max (red) of each of %zu intervals%s%s</desc>\n", metric, TL_W, TL_W,
+		metric, n, slo > 0 ? ", bound " : "", slo > 0 ? dur(slo, a, sizeof(a)) : "");
+	for (k = 0; k < 2; k++) {
+		fprintf(f, "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" points=\"",
+			stat[k], color[k]);
+		for (i = 0; i < n; i++) {
+			json_object *p = json_object_array_get_idx(iv, i), *m = get(p, metric);
+			int64_t v = geti(m, stat[k], -1);
+
+			if (v < 0)
+				continue;
+			fprintf(f, "%.1f,%.1f ", TL_LEFT + W * (double)(geti(p, "end_ns", t0) - t0) /
+						      (double)(t1 > t0 ? t1 - t0 : 1),
+				base - H * (double)v / (double)top);
+		}
+		fprintf(f, "\"/>\n");
+	}
+	if (slo > 0)
+		fprintf(f, "<line class=\"slo\" x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+			   "stroke=\"#c62828\" stroke-dasharray=\"4,3\"/>\n", TL_LEFT,
+			base - H * (double)slo / (double)top, TL_LEFT + W, base - H * (double)slo / (double)top);
+	fprintf(f, "<text x=\"4\" y=\"%g\">%s</text><text x=\"4\" y=\"%g\">0</text>"
+		   "<text x=\"%d\" y=\"160\">first interval</text><text x=\"%d\" y=\"160\" "
+		   "text-anchor=\"end\">+%s</text></svg>\n<figcaption>%s: p99 (blue) and max (red) of "
+		   "each interval%s.</figcaption></figure>\n", base - H, dur(top, a, sizeof(a)), base,
+		TL_LEFT, TL_W - 10, dur(t1 - t0, b, sizeof(b)), metric,
+		slo > 0 ? ", the bound dashed" : "");
+}
+
 /* ---- windows: breakdown and per-CPU timeline ------------------------------------- */
 
 static const char *part_class(const char *kind)
@@ -606,6 +663,7 @@ static void task(FILE *f, json_object *t)
 			continue;
 		fprintf(f, "<h3>%s</h3>\n", METRICS[m]);
 		histogram(f, t, METRICS[m], x);
+		series(f, t, METRICS[m], x);
 		if (get(x, "worst") && strcmp(gets(get(x, "worst"), "verdict", ""), "not captured"))
 			window(f, t, METRICS[m], "worst", get(x, "worst"));
 		if (get(x, "last_violation"))

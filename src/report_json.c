@@ -66,6 +66,34 @@ static json_object *metric_json(const struct rt_slot *s, int m)
 	return o;
 }
 
+/* Continuous mode: per interval, its end and each metric's samples, p99
+ * and max in it (null p99/max without samples). */
+static json_object *intervals_json(const struct rt_report *r, int i)
+{
+	const struct rt_interval_point *pt;
+	json_object *a = json_object_new_array();
+	uint32_t n, k;
+	int m;
+
+	pt = rt_interval_points(r->intervals, r->slot_idx[i], &n);
+	for (k = 0; k < n; k++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "end_ns", json_object_new_int64((int64_t)pt[k].end_ns));
+		for (m = 0; m < RT_IRQ; m++) {
+			json_object *x = json_object_new_object();
+			bool have = pt[k].count[m] > 0;
+
+			json_object_object_add(x, "count", json_object_new_int64((int64_t)pt[k].count[m]));
+			json_object_object_add(x, "p99_ns", ns_or_null(pt[k].p99_ns[m], have));
+			json_object_object_add(x, "max_ns", ns_or_null(pt[k].max_ns[m], have));
+			json_object_object_add(o, rt_metric_names[m], x);
+		}
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static json_object *task_json(const struct rt_report *r, int i)
 {
 	const struct rt_slot *s = &r->tasks[i];
@@ -107,6 +135,8 @@ static json_object *task_json(const struct rt_report *r, int i)
 	json_object_object_add(o, "metrics", ms);
 	/* what it did that an RT task should not (null: no capture) */
 	json_object_object_add(o, "findings", rt_report_json_findings(r, i));
+	if (r->intervals)
+		json_object_object_add(o, "intervals", intervals_json(r, i));
 	return o;
 }
 

@@ -425,6 +425,7 @@ static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
 	r->end_ns = end_ns;
 	r->counters = *cnt;
 	r->capture = c->tr.capture ? &c->cap : NULL;
+	r->intervals = c->o.interval_ns ? &c->iv : NULL;
 	r->irq_mode = c->tr.irq_mode;
 	r->capture_holders = c->tr.holders;
 	r->switch_gate = c->tr.switch_gate;

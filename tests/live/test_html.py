@@ -166,6 +166,38 @@ class HtmlInBrowser(unittest.TestCase):
             self.assertEqual(a.read(), b.read())
 
 
+@unittest.skipUnless(CHROMIUM, "chromium is not installed (make deps installs it)")
+class HtmlIntervals(unittest.TestCase):
+    """With -i the page plots each interval's p99 and max per metric, from
+    the report's intervals[] (one point per interval)."""
+
+    def test_series_per_metric(self):
+        tmp = tempfile.mkdtemp(prefix="rttrace-html-")
+        html, js = os.path.join(tmp, "r.html"), os.path.join(tmp, "r.json")
+        r = rttrace("-i", "250ms", "--slo-relief", "5ms", "--html", html, "-j", js, "--",
+                    "build/workloads/control_loop", "--policy", "fifo", "--prio", "50",
+                    "--period", "10ms", "--busy", "1ms", "-d", "2s", json_out=False, timeout=30)
+        self.assertEqual(r.rc, 0, r.err)
+        with open(js) as f:
+            t = json.load(f)["tasks"][0]
+        iv = t["intervals"]
+        self.assertGreaterEqual(len(iv), 6)  # ~8 intervals of 250 ms in 2 s
+        self.assertEqual(sum(p["relief"]["count"] for p in iv), t["metrics"]["relief"]["count"])
+        self.assertEqual(max(p["relief"]["max_ns"] or 0 for p in iv), t["metrics"]["relief"]["max_ns"])
+        rc, dom_text, errors = browser(html)
+        self.assertEqual((rc, errors), (0, []))
+        dom = Dom()
+        dom.feed(dom_text)
+        series = [e for e in dom.find("figure", "series")]
+        self.assertEqual(sorted(e["attrs"]["data-metric"] for e in series),
+                         sorted(m for m, x in t["metrics"].items() if x["count"] > 0))
+        lines = dom.find("polyline", "max_ns")
+        self.assertEqual(len(lines), len(series))
+        # one vertex per interval with samples
+        self.assertEqual(len(lines[0]["attrs"]["points"].split()),
+                         sum(1 for p in iv if p["latency"]["count"] > 0))
+
+
 class HtmlErrors(unittest.TestCase):
     def one_line(self, content, what):
         tmp = tempfile.mkdtemp(prefix="rttrace-html-")
