@@ -853,6 +853,45 @@ def report(a, ctx, configs, cost, scale, churn, cyclic, have_capture, foreign, e
     return "\n".join(L) + "\n"
 
 
+# ---- shared by the interleaved A/B suites (rt_impact.py, where_cost.py) ------
+
+def sleep_until(t):
+    d = t - time.monotonic()
+    if d > 0:
+        time.sleep(d)
+
+
+def interleaved_rounds(name, arms, rounds, run_one, warm_up, pause):
+    """Every arm in every round, the order rotating from round to round,
+    after one unrecorded warm-up run (warm_up()): the first run after a
+    pause (caches, the page cache, the VM's vCPU placement) is not like the
+    rest.  run_one(arm, round) -> a result; the results in run order."""
+    runs = []
+    log("  %s warm-up" % name)
+    warm_up()
+    for r in range(rounds):
+        k = r % len(arms)
+        for arm in arms[k:] + arms[:k]:
+            log("  %s round %d/%d: %s" % (name, r + 1, rounds, arm))
+            runs.append(run_one(arm, r))
+            time.sleep(pause)
+    return runs
+
+
+def by_arm(runs, arm):
+    return [x for x in runs if x["arm"] == arm]
+
+
+def suite_raw_path(out, quick, name):
+    """Where a suite keeps its raw numbers: beside --out when that is
+    outside bench/, else build/bench/NAME[-quick].json."""
+    if out:
+        p = os.path.abspath(out)
+        if not p.startswith(os.path.join(ROOT, "bench") + os.sep):
+            return os.path.splitext(p)[0] + ".json"
+    return os.path.join(BUILD, "bench", "%s%s.json" % (name, "-quick" if quick else ""))
+
+
 # The markers of the sections other suites write into RESULTS.md:
 # bench/rt_impact.py (make bench-rt) and bench/where_cost.py (make bench-where).
 RT_IMPACT_BEGIN = "<!-- rt-impact:begin -->"

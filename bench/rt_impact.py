@@ -70,6 +70,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench as B  # noqa: E402  (shared helpers: log, run, Proc, SuiteError, ...)
 
 SuiteError, log, run, Proc = B.SuiteError, B.log, B.run, B.Proc
+sleep_until, by_arm = B.sleep_until, B.by_arm
 med, spread, table, pf = B.med, B.spread, B.table, B.pf
 ROOT, BUILD, RTTRACE, PERF, CYCLICTEST = B.ROOT, B.BUILD, B.RTTRACE, B.PERF, B.CYCLICTEST
 TASKSET = shutil.which("taskset") or "/usr/bin/taskset"
@@ -224,10 +225,6 @@ def wait_child(proc, comm, timeout=30):
     raise SuiteError("%s: no %s child after %d s" % (proc.name, comm, timeout))
 
 
-def sleep_until(t):
-    d = t - time.monotonic()
-    if d > 0:
-        time.sleep(d)
 
 
 # ---- cyclictest histogram and rttrace report --------------------------------
@@ -326,28 +323,17 @@ def run_arm(arm, a, tmpdir, rnd):
 
 def run_suite(a):
     tmpdir = tempfile.mkdtemp(prefix="rttrace-rtimpact-")
-    runs = []
     try:
-        # warm-up, not recorded: the first run after a pause (caches, page
-        # cache, CPU frequency, the VM's vCPU placement) is not like the rest
-        log("  rt-impact warm-up")
-        run_arm("plain", argparse.Namespace(**dict(vars(a), seconds=3)), tmpdir, -1)
-        for r in range(a.rounds):
-            k = r % len(ARMS)
-            order = ARMS[k:] + ARMS[:k]
-            for arm in order:
-                log("  rt-impact round %d/%d: %s" % (r + 1, a.rounds, arm))
-                runs.append(run_arm(arm, a, tmpdir, r))
-                time.sleep(0.5)
+        return B.interleaved_rounds(
+            "rt-impact", ARMS, a.rounds, lambda arm, r: run_arm(arm, a, tmpdir, r),
+            lambda: run_arm("plain", argparse.Namespace(**dict(vars(a), seconds=3)), tmpdir, -1),
+            0.5)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
-    return runs
 
 
 # ---- report --------------------------------------------------------------------
 
-def by_arm(runs, arm):
-    return [x for x in runs if x["arm"] == arm]
 
 
 def paired(runs, arm, key):
@@ -524,11 +510,7 @@ def put_section(path, section):
 
 
 def raw_path(out, quick):
-    if out:
-        p = os.path.abspath(out)
-        if not p.startswith(os.path.join(ROOT, "bench") + os.sep):
-            return os.path.splitext(p)[0] + ".json"
-    return os.path.join(BUILD, "bench", "rt_impact%s.json" % ("-quick" if quick else ""))
+    return B.suite_raw_path(out, quick, "rt_impact")
 
 
 # ---- main ----------------------------------------------------------------------

@@ -61,6 +61,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench as B  # noqa: E402  (shared helpers: Proc, prog_stats, owned ids, ...)
 
 SuiteError, log, run, Proc = B.SuiteError, B.log, B.run, B.Proc
+sleep_until, by_arm = B.sleep_until, B.by_arm
 med, spread, table = B.med, B.spread, B.table
 ROOT, BUILD, RTTRACE, BPFTOOL = B.ROOT, B.BUILD, B.RTTRACE, B.BPFTOOL
 LOCK_WAIT = os.path.join(BUILD, "workloads", "lock_wait")
@@ -104,10 +105,6 @@ def shown(cmd):
     return " ".join(out)
 
 
-def sleep_until(t):
-    d = t - time.monotonic()
-    if d > 0:
-        time.sleep(d)
 
 
 # ---- parsing ---------------------------------------------------------------
@@ -243,27 +240,17 @@ def run_arm(arm, a, tmpdir, rnd):
 
 def run_suite(a):
     tmpdir = tempfile.mkdtemp(prefix="rttrace-wherecost-")
-    runs = []
     try:
-        # warm-up, not recorded: BPF load, page cache, the VM's vCPU placement
-        log("  where-cost warm-up")
-        run_arm("stacks", argparse.Namespace(**dict(vars(a), seconds=2)), tmpdir, -1)
-        for r in range(a.rounds):
-            k = r % len(ARMS)
-            order = ARMS[k:] + ARMS[:k]
-            for arm in order:
-                log("  where-cost round %d/%d: %s" % (r + 1, a.rounds, arm))
-                runs.append(run_arm(arm, a, tmpdir, r))
-                time.sleep(0.3)
+        return B.interleaved_rounds(
+            "where-cost", ARMS, a.rounds, lambda arm, r: run_arm(arm, a, tmpdir, r),
+            lambda: run_arm("stacks", argparse.Namespace(**dict(vars(a), seconds=2)), tmpdir, -1),
+            0.3)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
-    return runs
 
 
 # ---- report --------------------------------------------------------------------
 
-def by_arm(runs, arm):
-    return [x for x in runs if x["arm"] == arm]
 
 
 def metric(x, key):
@@ -454,11 +441,7 @@ def report(raw):
 
 
 def raw_path(out, quick):
-    if out:
-        p = os.path.abspath(out)
-        if not p.startswith(os.path.join(ROOT, "bench") + os.sep):
-            return os.path.splitext(p)[0] + ".json"
-    return os.path.join(BUILD, "bench", "where_cost%s.json" % ("-quick" if quick else ""))
+    return B.suite_raw_path(out, quick, "where_cost")
 
 
 # ---- main ----------------------------------------------------------------------
