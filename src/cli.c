@@ -4,10 +4,13 @@
 #define _GNU_SOURCE
 #include <argp.h>
 #include <errno.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "cli.h"
 #include "duration.h"
 #include "housekeeping.h"
@@ -105,6 +108,33 @@ static void die_usage(struct argp_state *state, const char *fmt, const char *arg
 	fprintf(stderr, "\n");
 	(void)state;
 	exit(RT_EXIT_USAGE);
+}
+
+/* An output file (--json FILE and the like) is checked before tracing
+ * starts: its directory must exist and be writable, and the path must not
+ * be a directory (the file itself is written atomically at the end). */
+static void check_output(struct argp_state *state, const char *opt, const char *path)
+{
+	char *copy, *dir;
+	struct stat st;
+	int err = 0;
+
+	if (!path || !strcmp(path, "-"))
+		return;
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		die_usage(state, "cannot write %s", path, "it is a directory");
+	copy = strdup(path);
+	if (!copy)
+		return;
+	dir = dirname(copy);
+	if (access(dir, W_OK | X_OK))
+		err = errno;
+	free(copy);
+	if (err) {
+		fprintf(stderr, "rttrace: cannot write %s (%s): %s; give a path in a writable "
+			"directory\n", path, opt, strerror(err));
+		exit(RT_EXIT_USAGE);
+	}
 }
 
 int rt_parse_id_list(const char *s, uint32_t **ids, int *n, const char **why)
@@ -293,6 +323,11 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 		if (!o->ntids && !o->ntgids && !o->command && !o->nirq_specs)
 			die_usage(state, "%s", "nothing to trace",
 				  "give -p TID, -t PID, --irq IRQ or -- COMMAND (see rttrace run --help)");
+		check_output(state, "--json", o->json_path);
+		check_output(state, "--json-lines", o->json_lines_path);
+		check_output(state, "--html", o->html_path);
+		check_output(state, "--perfetto", o->perfetto_path);
+		check_output(state, "--prom-file", o->prom_path);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

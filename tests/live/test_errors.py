@@ -62,6 +62,18 @@ class Errors(unittest.TestCase):
     def test_nothing_to_trace(self):
         self.one_line(run("run", "-d", "1"), 2, "nothing to trace")
 
+    def test_output_paths_checked_before_tracing(self):
+        """A report that cannot be written is refused before the session,
+        not after it (the session here would last 30 s)."""
+        import time
+        for opt in ("--json", "--html", "--perfetto", "--prom-file"):
+            t0 = time.monotonic()
+            cp = run("run", opt, "/nonexistent-dir/r.out", "-d", "30", "--", "sleep", "30")
+            self.one_line(cp, 2, "cannot write /nonexistent-dir/r.out (%s)" % opt)
+            self.assertLess(time.monotonic() - t0, 5)
+        cp = run("run", "--json", "/tmp", "-d", "30", "--", "sleep", "30")
+        self.one_line(cp, 2, "it is a directory")
+
     def test_not_root(self):
         self.one_line(run("run", "-p", "1", "-d", "1", user="65534"), 1, "run as root")
 
