@@ -42,8 +42,9 @@ int rt_proc_task(uint32_t tid, struct rt_proc_task *t)
 		}
 		fclose(f);
 	}
+	/* SCHED_RESET_ON_FORK is a flag on the policy, not one */
 	pol = sched_getscheduler((pid_t)tid);
-	t->policy = pol < 0 ? 0 : pol;
+	t->policy = pol < 0 ? 0 : pol & ~SCHED_RESET_ON_FORK;
 	if (!sched_getparam((pid_t)tid, &sp))
 		t->rt_priority = sp.sched_priority;
 	t->prio = (t->policy == SCHED_FIFO || t->policy == SCHED_RR) ?
