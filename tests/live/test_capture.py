@@ -95,8 +95,12 @@ class HigherPriorityHog(unittest.TestCase):
         # host a softirq (RCU) on CPU 1 once took 3.5 ms of a 4.6 ms window,
         # the vCPU likely descheduled inside it.  No other task may be
         # blamed, and at least one of the two must name the hog.
-        named = [x for x in (w, v) if top(x)["kind"] == "task"]
-        for x in (w, v):
+        # A window from before the loop made itself FIFO 50 (right after
+        # rttrace started it, still SCHED_OTHER beside rttrace: under TCG
+        # rttrace's start-up can make that the worst) is no test of this.
+        rt = [x for x in (w, v) if x["trace"] and x["trace"][0].get("prio", 120) < 100]
+        named = [x for x in rt if top(x)["kind"] == "task"]
+        for x in rt:
             self.assertIn((top(x)["kind"], top(x)["tid"]),
                           [("task", ht["main"]), ("idle", None), ("softirq", None), ("irq", None)],
                           x["verdict"])

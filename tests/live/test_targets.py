@@ -23,7 +23,7 @@ def rate(run, metric):
 def agree(tc, runs, tid, period_ns):
     """Tracers watching one periodic task at once see the same periods:
     their sample rates (each over its own session, since they attach one
-    after the other) close to each other, and each at least half the
+    after the other) close to each other, and each at least a third of the
     task's nominal rate.  On this machine the rates agree within a few
     percent; in the TCG guest two to four tracers starting one after the
     other slow the task itself for a while (their programs' verification
@@ -32,7 +32,7 @@ def agree(tc, runs, tid, period_ns):
     for m in ("latency", "response", "relief"):
         rs = [rate(r, r.metric(tid, m)) for r in runs]
         tc.assertLess(max(rs) - min(rs), 0.4 * max(rs), (m, rs))
-        tc.assertGreater(min(rs), 0.5 / period_ns, (m, rs))
+        tc.assertGreater(min(rs), 0.35 / period_ns, (m, rs))
 
 
 class Targets(unittest.TestCase):

