@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <json-c/json.h>
 #include "analysis.h"
+#include "atomic_file.h"
 #include "comm.h"
 #include "duration.h"
 #include "export_perfetto.h"
@@ -412,44 +412,11 @@ static void window(struct out *o, int pid, int i, int m, int kind, bool also_vio
 	window_events(o, pid, t, s->tid);
 }
 
-static int write_atomic(const char *path, const char *text)
-{
-	size_t n = strlen(path) + 5;
-	char *tmp = malloc(n);
-	int err = 0, saved;
-	FILE *f;
-
-	if (!tmp) {
-		errno = ENOMEM;
-		return -1;
-	}
-	snprintf(tmp, n, "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f) {
-		free(tmp);
-		return -1;
-	}
-	if (fputs(text, f) < 0 || fputc('\n', f) == EOF) {
-		saved = errno ? errno : EIO;
-		fclose(f);
-		errno = saved;
-		err = -1;
-	} else if (fclose(f) || rename(tmp, path)) {
-		err = -1;
-	}
-	if (err) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-	}
-	free(tmp);
-	return err;
-}
-
 int rt_export_perfetto(const char *path, const struct rt_report *r)
 {
 	struct out o = { .r = r };
 	json_object *root, *evs, *other;
+	const char *text;
 	int i, m, k, pid = 0, err;
 	size_t j;
 
@@ -496,8 +463,9 @@ int rt_export_perfetto(const char *path, const struct rt_report *r)
 		errno = ENOMEM;
 		return -1;
 	}
-	err = write_atomic(path, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-							   JSON_C_TO_STRING_NOSLASHESCAPE));
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+						    JSON_C_TO_STRING_NOSLASHESCAPE);
+	err = rt_write_atomic(path, text, strlen(text));
 	json_object_put(root);
 	return err;
 }

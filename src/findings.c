@@ -131,6 +131,19 @@ void rt_findings_scan(struct rt_capture *c)
 
 /* ---- the report's findings ------------------------------------------------ */
 
+/* The first one's system call by name ("read"), else what it was when
+ * outside one (a page fault), or dflt without a record. */
+static const char *first_call(const struct rt_where_info *wi, char *buf, size_t len,
+			      const char *dflt)
+{
+	const char *name;
+
+	if (!wi)
+		return dflt;
+	name = rt_syscall_name(wi->w.syscall, wi->w.compat, buf, len);
+	return name ? name : "a page fault";
+}
+
 /* " in loop_take_lock" (the task's code), or "" */
 static const char *site(const struct rt_where_info *wi, char *buf, size_t len)
 {
@@ -176,7 +189,7 @@ static void text_of(struct rt_report_finding *f, const struct rt_finding_seen *s
 			 "periodic loop built on it drifts by its work and wakeup latency every "
 			 "period: sleep to an absolute deadline with clock_nanosleep(CLOCK_MONOTONIC, "
 			 "TIMER_ABSTIME, ...)", n,
-			 wi ? rt_syscall_name(wi->w.syscall, wi->w.compat, nb, sizeof(nb)) : "nanosleep",
+			 first_call(wi, nb, sizeof(nb), "nanosleep"),
 			 site(wi, s1, sizeof(s1)));
 		break;
 	case RT_FK_MIGRATION:
@@ -190,8 +203,7 @@ static void text_of(struct rt_report_finding *f, const struct rt_finding_seen *s
 			 "waited %" PRIu64 " times for I/O (first: %s%s); its latency is then the "
 			 "device's: move the I/O to a lower-priority thread and hand data over "
 			 "through memory", n,
-			 wi ? rt_syscall_name(wi->w.syscall, wi->w.compat, nb, sizeof(nb)) ?: "a page fault"
-			    : "I/O",
+			 first_call(wi, nb, sizeof(nb), "I/O"),
 			 site(wi, s1, sizeof(s1)));
 		break;
 	case RT_FK_MMAP_LOCK:
@@ -199,8 +211,7 @@ static void text_of(struct rt_report_finding *f, const struct rt_finding_seen *s
 			 "waited %" PRIu64 " times for its process's mmap_lock (first: %s%s), held "
 			 "by another thread's mmap, munmap, mprotect or page fault: lock memory "
 			 "and keep mapping changes out of the process while it runs", n,
-			 wi ? rt_syscall_name(wi->w.syscall, wi->w.compat, nb, sizeof(nb)) ?: "a page fault"
-			    : "mmap_lock",
+			 first_call(wi, nb, sizeof(nb), "mmap_lock"),
 			 site(wi, s1, sizeof(s1)));
 		break;
 	}

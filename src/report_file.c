@@ -2,11 +2,11 @@
 /* Saved JSON reports: read one back (rttrace diff, rttrace html), write
  * one atomically. */
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "atomic_file.h"
 #include "report_file.h"
 
 json_object *rt_report_file_load(const char *path, const char **why)
@@ -58,29 +58,14 @@ int rt_report_file_write(const char *path, json_object *o)
 {
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							     JSON_C_TO_STRING_NOSLASHESCAPE);
-	size_t n = strlen(path) + 5;
-	bool ok = false;
-	char *tmp;
-	FILE *f;
 
 	if (!strcmp(path, "-")) {
 		printf("%s\n", text);
 		return fflush(stdout) ? -1 : 0;
 	}
-	tmp = malloc(n);
-	if (!tmp)
-		return -1;
-	snprintf(tmp, n, "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (f) {
-		ok = fprintf(f, "%s\n", text) >= 0;
-		ok = !fclose(f) && ok;
-		ok = ok && !rename(tmp, path);
-		if (!ok)
-			unlink(tmp);
-	}
-	if (!ok)
+	if (rt_write_atomic(path, text, strlen(text))) {
 		fprintf(stderr, "rttrace: cannot write %s: %s\n", path, strerror(errno));
-	free(tmp);
-	return ok ? 0 : -1;
+		return -1;
+	}
+	return 0;
 }

@@ -9,14 +9,15 @@
  * alternative (an SVG <title>/<desc> and a caption).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <json-c/json.h>
+#include "atomic_file.h"
 #include "duration.h"
 #include "report_file.h"
 #include "report_html.h"
@@ -676,8 +677,8 @@ int rt_html_write(const char *path, json_object *r)
 {
 	json_object *tasks = get(r, "tasks");
 	size_t n = tasks ? json_object_array_length(tasks) : 0, i, len = 0;
-	char *buf = NULL, *tmp;
-	FILE *f = open_memstream(&buf, &len), *out;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, &len);
 	int err = 0;
 
 	if (!f)
@@ -699,20 +700,10 @@ int rt_html_write(const char *path, json_object *r)
 		free(buf);
 		return err;
 	}
-	tmp = malloc(strlen(path) + 5);
-	if (!tmp) {
-		free(buf);
-		return -1;
-	}
-	sprintf(tmp, "%s.tmp", path);
-	out = fopen(tmp, "w");
-	if (!out || fwrite(buf, 1, len, out) != len || fclose(out) || rename(tmp, path)) {
-		perror("rttrace: cannot write the HTML report");
-		if (out)
-			unlink(tmp);
+	if (rt_write_atomic(path, buf, len)) {
+		fprintf(stderr, "rttrace: cannot write %s: %s\n", path, strerror(errno));
 		err = -1;
 	}
-	free(tmp);
 	free(buf);
 	return err;
 }
