@@ -204,9 +204,9 @@ static __always_inline __u32 switch_where(void *ctx, __u32 cpu, __u64 now,
 					  bool vol, bool timer, struct task_struct *prev,
 					  __u32 prev_state, const struct rt_sys *sys, bool task_storage)
 {
-	int policy = task_storage ? prev->policy : BPF_CORE_READ(prev, policy);
 	struct rt_cpu_ring *r;
 	__u8 f, kind;
+	int policy;
 	__u64 last;
 	__u32 pid;
 
@@ -241,6 +241,8 @@ static __always_inline __u32 switch_where(void *ctx, __u32 cpu, __u64 now,
 		f = 0;
 		prev_state = 0; /* a preemption: no sleep (sys says no call: nr -1) */
 	}
+	/* read only for a record: most captured switches take none */
+	policy = task_storage ? prev->policy : BPF_CORE_READ(prev, policy);
 	/* one call site: each inlined copy is verified again, per program */
 	return where_take(ctx, cpu, kind, sp ? sp->slot : RT_NO_SLOT, sys, prev_state, f, policy,
 			  now);
