@@ -121,21 +121,21 @@ static const char *comm_of(json_object *t)
 /* How many tasks before i in tasks have t's name (its rank among them). */
 static int rank_of(json_object *tasks, size_t i)
 {
-	const char *name = comm_of(json_object_array_get_idx(tasks, i));
+	const char *name = comm_of(rt_json_aget(tasks, i));
 	int k = 0;
 
 	for (size_t j = 0; j < i; j++)
-		if (!strcmp(comm_of(json_object_array_get_idx(tasks, j)), name))
+		if (!strcmp(comm_of(rt_json_aget(tasks, j)), name))
 			k++;
 	return k;
 }
 
 static json_object *match(json_object *tasks, json_object *bt, int rank, bool by_tid)
 {
-	size_t n = json_object_array_length(tasks), i;
+	size_t n = rt_json_alen(tasks), i;
 
 	for (i = 0; i < n; i++) {
-		json_object *t = json_object_array_get_idx(tasks, i);
+		json_object *t = rt_json_aget(tasks, i);
 
 		if (by_tid ? json_object_get_int64(get(t, "pid")) == json_object_get_int64(get(bt, "pid")) :
 			     !strcmp(comm_of(t), comm_of(bt)) && rank_of(tasks, i) == rank)
@@ -263,10 +263,10 @@ static json_object *load(const char *path)
 static void only_in(FILE *f, const char *which, json_object *tasks, json_object *other,
 		    bool by_tid, json_object *list)
 {
-	size_t n = json_object_array_length(tasks), i;
+	size_t n = rt_json_alen(tasks), i;
 
 	for (i = 0; i < n; i++) {
-		json_object *t = json_object_array_get_idx(tasks, i);
+		json_object *t = rt_json_aget(tasks, i);
 
 		if (match(other, t, rank_of(tasks, i), by_tid))
 			continue;
@@ -299,9 +299,9 @@ int rt_cmd_diff(int argc, char **argv)
 		f = stderr; /* stdout is the JSON's */
 	fprintf(f, "rttrace diff: %s -> %s (tasks matched by %s)\n", o.base, o.new,
 		o.match_tid ? "TID" : "thread name");
-	n = json_object_array_length(bt);
+	n = rt_json_alen(bt);
 	for (i = 0; i < n; i++) {
-		json_object *t = json_object_array_get_idx(bt, i);
+		json_object *t = rt_json_aget(bt, i);
 		json_object *m = match(nt, t, rank_of(bt, i), o.match_tid);
 
 		if (m)
@@ -309,7 +309,7 @@ int rt_cmd_diff(int argc, char **argv)
 	}
 	only_in(f, "base", bt, nt, o.match_tid, ob);
 	only_in(f, "new", nt, bt, o.match_tid, on);
-	if (!json_object_array_length(pairs))
+	if (!rt_json_alen(pairs))
 		fprintf(f, "\nno task in both reports%s\n", o.match_tid ? "" : " (try --match tid)");
 	json_object_object_add(out, "base", json_object_new_string(o.base));
 	json_object_object_add(out, "new", json_object_new_string(o.new));

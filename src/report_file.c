@@ -69,3 +69,13 @@ int rt_report_file_write(const char *path, json_object *o)
 	}
 	return 0;
 }
+
+size_t rt_json_alen(json_object *a)
+{
+	return a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+json_object *rt_json_aget(json_object *a, size_t i)
+{
+	return i < rt_json_alen(a) ? json_object_array_get_idx(a, i) : NULL;
+}

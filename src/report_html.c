@@ -193,7 +193,7 @@ static double hx(double ns, double lo, double hi)
 static void histogram(FILE *f, json_object *t, const char *metric, json_object *x)
 {
 	json_object *h = get(x, "histogram");
-	size_t n = h ? json_object_array_length(h) : 0, i;
+	size_t n = h ? rt_json_alen(h) : 0, i;
 	int64_t slo = geti(x, "slo_ns", -1), maxc = 1;
 	double lo, hi, H = 140, base = 150;
 	static const char *const marks[] = { "p50_ns", "p99_ns", "p999_ns", "max_ns" };
@@ -202,14 +202,14 @@ static void histogram(FILE *f, json_object *t, const char *metric, json_object *
 
 	if (!n)
 		return;
-	lo = (double)json_object_get_int64(json_object_array_get_idx(json_object_array_get_idx(h, 0), 0));
-	hi = (double)json_object_get_int64(json_object_array_get_idx(json_object_array_get_idx(h, n - 1), 1));
+	lo = (double)json_object_get_int64(rt_json_aget(rt_json_aget(h, 0), 0));
+	hi = (double)json_object_get_int64(rt_json_aget(rt_json_aget(h, n - 1), 1));
 	if (slo > 0 && slo > hi)
 		hi = (double)slo * 1.2;
 	lo = lo < 1 ? 1 : lo * 0.8;
 	hi = hi <= lo ? lo * 10 : hi * 1.05;
 	for (i = 0; i < n; i++) {
-		int64_t c = json_object_get_int64(json_object_array_get_idx(json_object_array_get_idx(h, i), 2));
+		int64_t c = json_object_get_int64(rt_json_aget(rt_json_aget(h, i), 2));
 
 		if (c > maxc)
 			maxc = c;
@@ -224,10 +224,10 @@ static void histogram(FILE *f, json_object *t, const char *metric, json_object *
 	fprintf(f, "<line x1=\"%d\" y1=\"%g\" x2=\"%d\" y2=\"%g\" stroke=\"#888\"/>\n", TL_LEFT, base,
 		TL_W - 10, base);
 	for (i = 0; i < n; i++) {
-		json_object *b = json_object_array_get_idx(h, i);
-		double blo = (double)json_object_get_int64(json_object_array_get_idx(b, 0));
-		double bhi = (double)json_object_get_int64(json_object_array_get_idx(b, 1));
-		int64_t c = json_object_get_int64(json_object_array_get_idx(b, 2));
+		json_object *b = rt_json_aget(h, i);
+		double blo = (double)json_object_get_int64(rt_json_aget(b, 0));
+		double bhi = (double)json_object_get_int64(rt_json_aget(b, 1));
+		int64_t c = json_object_get_int64(rt_json_aget(b, 2));
 		double x0 = hx(blo < 1 ? 1 : blo, lo, hi), x1 = hx(bhi < 1 ? 1 : bhi, lo, hi);
 		double ht = H * log10(1.0 + (double)c) / log10(1.0 + (double)maxc);
 		bool over = slo > 0 && blo > slo;
@@ -268,7 +268,7 @@ static void histogram(FILE *f, json_object *t, const char *metric, json_object *
 static void series(FILE *f, json_object *t, const char *metric, json_object *x)
 {
 	json_object *iv = get(t, "intervals");
-	size_t n = iv ? json_object_array_length(iv) : 0, i;
+	size_t n = iv ? rt_json_alen(iv) : 0, i;
 	int64_t slo = geti(x, "slo_ns", -1), t0, t1, top = 1;
 	double W = TL_W - TL_LEFT - 10, H = 120, base = 140;
 	static const char *const stat[] = { "p99_ns", "max_ns" };
@@ -278,10 +278,10 @@ static void series(FILE *f, json_object *t, const char *metric, json_object *x)
 
 	if (n < 2)
 		return;
-	t0 = geti(json_object_array_get_idx(iv, 0), "end_ns", 0);
-	t1 = geti(json_object_array_get_idx(iv, n - 1), "end_ns", 0);
+	t0 = geti(rt_json_aget(iv, 0), "end_ns", 0);
+	t1 = geti(rt_json_aget(iv, n - 1), "end_ns", 0);
 	for (i = 0; i < n; i++) {
-		json_object *m = get(json_object_array_get_idx(iv, i), metric);
+		json_object *m = get(rt_json_aget(iv, i), metric);
 
 		if (geti(m, "max_ns", 0) > top)
 			top = geti(m, "max_ns", 0);
@@ -297,7 +297,7 @@ static void series(FILE *f, json_object *t, const char *metric, json_object *x)
 		fprintf(f, "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" points=\"",
 			stat[k], color[k]);
 		for (i = 0; i < n; i++) {
-			json_object *p = json_object_array_get_idx(iv, i), *m = get(p, metric);
+			json_object *p = rt_json_aget(iv, i), *m = get(p, metric);
 			int64_t v = geti(m, stat[k], -1);
 
 			if (v < 0)
@@ -336,7 +336,7 @@ static const char *part_class(const char *kind)
 static void breakdown_bar(FILE *f, json_object *w)
 {
 	json_object *bd = get(w, "breakdown");
-	size_t n = bd ? json_object_array_length(bd) : 0, i;
+	size_t n = bd ? rt_json_alen(bd) : 0, i;
 	double total = (double)geti(w, "value_ns", 1), x = TL_LEFT;
 	char d[32];
 
@@ -345,7 +345,7 @@ static void breakdown_bar(FILE *f, json_object *w)
 	fprintf(f, "<svg class=\"breakdown\" role=\"img\" width=\"%d\" height=\"26\" viewBox=\"0 0 %d 26\">"
 		   "<title>breakdown</title><text x=\"4\" y=\"16\">breakdown</text>\n", TL_W, TL_W);
 	for (i = 0; i < n; i++) {
-		json_object *p = json_object_array_get_idx(bd, i);
+		json_object *p = rt_json_aget(bd, i);
 		double wd = (TL_W - TL_LEFT - 10) * (double)geti(p, "ns", 0) / total;
 
 		fprintf(f, "<rect class=\"%s\" x=\"%.1f\" y=\"4\" width=\"%.1f\" height=\"16\"><title>%s",
@@ -361,7 +361,7 @@ static void breakdown_bar(FILE *f, json_object *w)
 	fprintf(f, "</svg>\n<table class=\"parts\"><tr><th>part</th><th>who</th><th>CPU</th>"
 		   "<th>time</th><th>share</th></tr>\n");
 	for (i = 0; i < n; i++) {
-		json_object *p = json_object_array_get_idx(bd, i);
+		json_object *p = rt_json_aget(bd, i);
 
 		fprintf(f, "<tr><td>%s</td><td>", gets(p, "kind", "?"));
 		esc(f, gets(p, "comm", ""));
@@ -423,7 +423,7 @@ static int lane_of(struct lane *l, int *nl, int cpu)
 static void timeline(FILE *f, json_object *t, json_object *w)
 {
 	json_object *tr = get(w, "trace");
-	size_t n = tr ? json_object_array_length(tr) : 0, i;
+	size_t n = tr ? rt_json_alen(tr) : 0, i;
 	int64_t t0 = geti(w, "start_ns", 0), t1 = geti(w, "end_ns", 0), vpid = geti(t, "pid", 0);
 	int64_t vsince = t0, marks = 0;
 	const char *vstate = "wait";
@@ -435,7 +435,7 @@ static void timeline(FILE *f, json_object *t, json_object *w)
 		return;
 	/* lanes first, to size the figure */
 	for (i = 0; i < n; i++)
-		lane_of(lanes, &nl, (int)geti(json_object_array_get_idx(tr, i), "cpu", 0));
+		lane_of(lanes, &nl, (int)geti(rt_json_aget(tr, i), "cpu", 0));
 	fprintf(f, "<svg class=\"timeline\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 		   "data-start-ns=\"%" PRId64 "\" data-end-ns=\"%" PRId64 "\" data-x0=\"%d\" data-x1=\"%d\">"
 		   "<title>timeline of the window, %s, per CPU</title>\n",
@@ -449,7 +449,7 @@ static void timeline(FILE *f, json_object *t, json_object *w)
 	for (k = 0; k < nl; k++)
 		lanes[k].since = t0;
 	for (i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(tr, i);
+		json_object *e = rt_json_aget(tr, i);
 		const char *type = gets(e, "type", "");
 		int64_t ts = geti(e, "t_ns", t0);
 		int li = lane_of(lanes, &nl, (int)geti(e, "cpu", 0)) + 1;
@@ -534,13 +534,13 @@ static void timeline(FILE *f, json_object *t, json_object *w)
 static void frames(FILE *f, const char *what, json_object *st)
 {
 	json_object *a = get(st, what);
-	size_t n = a ? json_object_array_length(a) : 0, i;
+	size_t n = a ? rt_json_alen(a) : 0, i;
 
 	if (!n)
 		return;
 	fprintf(f, "<pre class=\"stack %s\">%s:\n", what, what);
 	for (i = 0; i < n; i++) {
-		json_object *fr = json_object_array_get_idx(a, i);
+		json_object *fr = rt_json_aget(a, i);
 		const char *obj = gets(fr, "obj", NULL), *base = obj ? strrchr(obj, '/') : NULL;
 
 		fprintf(f, "  ");
@@ -623,13 +623,13 @@ static void window(FILE *f, json_object *t, const char *metric, const char *kind
 static void findings(FILE *f, json_object *t)
 {
 	json_object *fs = get(t, "findings");
-	size_t n = fs ? json_object_array_length(fs) : 0, i;
+	size_t n = fs ? rt_json_alen(fs) : 0, i;
 
 	if (!n)
 		return;
 	fprintf(f, "<h3>findings</h3>\n<ul class=\"findings\">\n");
 	for (i = 0; i < n; i++) {
-		json_object *x = json_object_array_get_idx(fs, i);
+		json_object *x = rt_json_aget(fs, i);
 
 		fprintf(f, "<li><b>");
 		esc(f, gets(x, "kind", "?"));
@@ -676,7 +676,7 @@ static void task(FILE *f, json_object *t)
 int rt_html_write(const char *path, json_object *r)
 {
 	json_object *tasks = get(r, "tasks");
-	size_t n = tasks ? json_object_array_length(tasks) : 0, i, len = 0;
+	size_t n = tasks ? rt_json_alen(tasks) : 0, i, len = 0;
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, &len);
 	int err = 0;
@@ -691,7 +691,7 @@ int rt_html_write(const char *path, json_object *r)
 	if (!n)
 		fprintf(f, "<p>No task was tracked.</p>\n");
 	for (i = 0; i < n; i++)
-		task(f, json_object_array_get_idx(tasks, i));
+		task(f, rt_json_aget(tasks, i));
 	fprintf(f, "<script>%s</script>\n</body></html>\n", JS);
 	if (fclose(f) || !buf)
 		return -1;
