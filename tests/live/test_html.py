@@ -217,6 +217,25 @@ class HtmlErrors(unittest.TestCase):
     def test_foreign(self):
         self.one_line('{"traceEvents": []}', "not an rttrace JSON report")
 
+    def test_wrong_types_do_not_crash(self):
+        """A hand-edited report whose arrays are not arrays (json-c asserts
+        on those): the page is made of what can be read, and diff runs."""
+        tmp = tempfile.mkdtemp(prefix="rttrace-html-")
+        p = os.path.join(tmp, "odd.json")
+        with open(p, "w") as f:
+            json.dump({"schema_version": 2, "system": {"kernel": 5}, "session": {}, "tasks": [
+                7, {"pid": 1, "comm": "x", "findings": {"x": 1}, "intervals": [[1], {"end_ns": "z"}],
+                    "metrics": {"latency": {"count": 3, "histogram": {"a": 1},
+                                            "worst": {"verdict": "v", "trace": 5,
+                                                      "breakdown": [1, [2]]},
+                                            "last_violation": {"trace": [{"type": "sched_switch"},
+                                                                         3]}}}}]}, f)
+        cp = subprocess.run([RTTRACE, "html", p, "-o", os.path.join(tmp, "odd.html")],
+                            capture_output=True, text=True)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        cp = subprocess.run([RTTRACE, "diff", p, p], capture_output=True, text=True)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+
     def test_unknown_schema(self):
         self.one_line('{"schema_version": 99, "system": {}, "session": {}, "tasks": []}',
                       "schema version 99")
