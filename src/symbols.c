@@ -77,12 +77,16 @@ struct rt_proc {
 /* Named user frames, by (process, address): libdwfl finds a symbol by a
  * linear search of the module's symbol table, and the same few sites
  * come back in every stack.  Direct-mapped, RT_SYM_FRAMES entries (about
- * 100 bytes each plus the names); only named frames are kept, so a
- * dlopen after a miss is still seen. */
+ * 100 bytes each plus the names); only frames in a known object are
+ * kept, so a dlopen after a miss is still seen.  Those include the
+ * addresses an object has no symbol for: a frame-pointer walk through code
+ * built without them reads pointers into libraries' data, and each would
+ * search the whole symbol table again. */
 #define RT_SYM_FRAMES 1024
 struct frame_memo {
 	uint32_t tgid;
 	bool used, return_address;
+	bool unnamed;          /* in an object, but no symbol covers it */
 	struct rt_frame f;
 };
 
@@ -514,13 +518,14 @@ int rt_symbols_user(struct rt_symbols *s, uint32_t tgid, uint64_t addr, bool ret
 
 	if (m->used && m->tgid == tgid && m->f.addr == addr &&
 	    m->return_address == return_address && frame_copy(&m->f, f))
-		return 0;
+		return m->unnamed ? -1 : 0;
 	rc = user_lookup(s, tgid, addr, return_address, f);
-	if (rc == 0) {
+	if (rc == 0 || f->obj) {
 		rt_frame_clear(&m->f);
 		m->used = frame_copy(f, &m->f);
 		m->tgid = tgid;
 		m->return_address = return_address;
+		m->unnamed = rc != 0;
 	}
 	return rc;
 }
