@@ -288,11 +288,18 @@ static __always_inline void switch_out(struct rt_task_state *st, bool preempt,
 	/* A relief window open across this block keeps the CPU interesting
 	 * (an inversion shows there); otherwise the interest goes. */
 	interest_follow(st, cpu, MARK_NONE, cap);
-	if (!task_storage && (prev_state & TASK_DEAD_)) {
+	if (!(prev_state & TASK_DEAD_))
+		return;
+	if (!task_storage) {
 		__u32 tid = BPF_CORE_READ(prev, pid);
 
 		bpf_map_delete_elem(&task_state_hash, &tid);
 	}
+	/* Its last event: the windows it closed are committed (ordered
+	 * before this by the locked or), so user space may recycle the slot
+	 * once it has drained them. */
+	if (s)
+		__sync_fetch_and_or(&s->flags, RT_SLOT_DEAD);
 }
 
 /* next gets the CPU: closes latency (only after a wakeup: wake_ns). */
@@ -555,7 +562,7 @@ static __always_inline void on_exit(struct task_struct *p, bool task_storage)
 	struct rt_task_state *st;
 	struct rt_ttab_ent *e;
 	struct rt_slot *s;
-	__u32 tid, key;
+	__u32 tid, key, idx, *idxp;
 
 	/* A task leaves the table here, while it still owns its TID: an
 	 * autoreaped thread frees the TID (exit_notify) before its last
@@ -578,9 +585,15 @@ static __always_inline void on_exit(struct task_struct *p, bool task_storage)
 		 * which a new thread could reuse. */
 		if (task_storage && want_count) {
 			tid = p->pid;
+			idxp = bpf_map_lookup_elem(&want, &tid);
+			idx = idxp ? *idxp : RT_NO_SLOT;
 			if (!bpf_map_delete_elem(&want, &tid)) {
 				__sync_fetch_and_add(&want_count, -1);
 				__sync_fetch_and_add(&counters.adopt_missed, 1);
+				/* never published: recycled unreported */
+				s = bpf_map_lookup_elem(&slots, &idx);
+				if (s)
+					__sync_fetch_and_or(&s->flags, RT_SLOT_DEAD);
 			}
 		}
 		return;

@@ -42,7 +42,7 @@ const volatile __u64 default_slo[RT_NR_METRICS] = {
 
 /* ---- .bss and .data: shared with user space through the mmapped maps --- */
 
-__u32 next_slot;          /* slot allocator (fetch-add, never reused) */
+__u32 next_slot;          /* slots never used yet start here (fetch-add) */
 __u32 want_count;         /* entries in `want` (hash backend: zero makes pick-up free) */
 __u32 track_tgid_count;   /* entries in `track_tgid`: zero makes forks free */
 /* Samples count only if their window starts at or after this (user space
@@ -108,6 +108,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct rt_slot);
 } slots SEC(".maps");
+
+/* Slots user space recycled (their tasks dead and copied out), taken
+ * before a new one: thread churn needs no more slots than live threads.
+ * Sized to max_slots (4 bytes each). */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 1);
+	__type(value, __u32);
+} free_slots SEC(".maps");
 
 /* TIDs user space made a slot for but could not create the storage of
  * (no thread pidfd): adopt_tasks attaches it (task storage backend), or

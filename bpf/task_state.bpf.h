@@ -198,23 +198,34 @@ pick_up(struct task_struct *t, __u32 tid, bool task_storage)
 	return attach_state(t, tid, idx, RT_ST_UNKNOWN, task_storage);
 }
 
+/* A slot for a new task: a recycled one (zeroed by user space), else one
+ * never used; false when every slot is taken. */
+static __always_inline bool take_slot(__u32 *idx)
+{
+	if (!bpf_map_pop_elem(&free_slots, idx))
+		return true;
+	*idx = __sync_fetch_and_add(&next_slot, 1);
+	if (*idx < max_slots)
+		return true;
+	__sync_fetch_and_add(&counters.slots_full, 1);
+	return false;
+}
+
 /*
- * Start tracking task t: take a fresh slot (slots are never reused, so a
- * recycled TID gets its own statistics) and create its state.
+ * Start tracking task t: take a slot of its own (a recycled TID gets its
+ * own statistics) and create its state.
  */
 static __always_inline void
 start_tracking(struct task_struct *t, __u32 tid, __u32 tgid, __u32 flags,
 	       __u8 run_state, bool task_storage)
 {
+	struct rt_task_state *st;
 	struct rt_slot *s;
 	__u32 idx;
 	long err;
 
-	idx = __sync_fetch_and_add(&next_slot, 1);
-	if (idx >= max_slots) {
-		__sync_fetch_and_add(&counters.slots_full, 1);
+	if (!take_slot(&idx))
 		return;
-	}
 	s = bpf_map_lookup_elem(&slots, &idx);
 	if (!s)
 		return;
@@ -229,14 +240,21 @@ start_tracking(struct task_struct *t, __u32 tid, __u32 tgid, __u32 flags,
 		 * loop period); its activations before that are not seen. */
 		fill_slot(s, t, tid, tgid, flags, bpf_ktime_get_ns(), false);
 		err = bpf_map_update_elem(&want, &tid, &idx, BPF_NOEXIST);
-		if (!err)
+		if (!err) {
 			__sync_fetch_and_add(&want_count, 1);
-		else if (err != -EEXIST_ /* user space listed it first */)
+			return;
+		}
+		if (err != -EEXIST_ /* user space listed it first */)
 			__sync_fetch_and_add(&counters.storage_failed, 1);
+		__sync_lock_test_and_set(&s->flags, RT_SLOT_DEAD);
 		return;
 	}
 	fill_slot(s, t, tid, tgid, flags, bpf_ktime_get_ns(), true);
-	attach_state(t, tid, idx, run_state, task_storage);
+	/* No state, no events: the slot goes back, unreported (the loss
+	 * is counted in storage_failed). */
+	st = attach_state(t, tid, idx, run_state, task_storage);
+	if (!st || st->slot != idx /* user space gave it one first */)
+		__sync_lock_test_and_set(&s->flags, RT_SLOT_DEAD);
 }
 
 /* Untracked tasks must cost no map access: reading any BPF map memory (a

@@ -143,7 +143,7 @@ const struct rt_where_info *rt_trace_where(const struct rt_trace *t, const struc
 	return NULL;
 }
 
-static void trace_free(struct rt_trace *t)
+void rt_trace_free(struct rt_trace *t)
 {
 	free(t->ev);
 	free(t->pre);
@@ -308,7 +308,7 @@ static void copy_pending(struct rt_capture *c)
 		    (old->valid && !replaces(w, &old->w)))
 			continue;
 		copy_window(c, w, &fresh);
-		trace_free(old);
+		rt_trace_free(old);
 		*old = fresh;
 		c->windows_copied++;
 	}
@@ -400,8 +400,8 @@ void rt_capture_drain_last(struct rt_capture *c)
 	if (!c->rb)
 		return;
 	ring_buffer__consume(c->rb);
-	copy_pending(c);
 	rt_findings_scan(c);
+	copy_pending(c);
 }
 
 uint64_t rt_capture_drain(struct rt_capture *c, uint64_t now)
@@ -412,8 +412,10 @@ uint64_t rt_capture_drain(struct rt_capture *c, uint64_t now)
 	if (!c->rb)
 		return c->period_ns;
 	n = ring_buffer__consume(c->rb);
-	copy_pending(c);
 	rt_findings_scan(c);
+	if (c->queued)
+		c->queued(c, c->queued_ctx);
+	copy_pending(c);
 	prev = c->period_ns;
 	c->period_ns = rt_drain_period(c->period_ns, now - c->last_drain_ns,
 				       quarter_fill(c, n < 0 ? 0 : n));
@@ -458,6 +460,22 @@ const struct rt_trace *rt_capture_get(const struct rt_capture *c, uint32_t slot,
 	return c->traces[slot][metric][kind].valid ? &c->traces[slot][metric][kind] : NULL;
 }
 
+void rt_capture_take(struct rt_capture *c, uint32_t slot,
+		     struct rt_trace traces[RT_NR_METRICS][RT_WIN_KINDS],
+		     struct rt_finding_seen seen[RT_FK_NR])
+{
+	if (slot >= c->nslots)
+		return;
+	if (c->traces) {
+		memcpy(traces, c->traces[slot], sizeof(c->traces[slot]));
+		memset(c->traces[slot], 0, sizeof(c->traces[slot]));
+	}
+	if (c->seen) {
+		memcpy(seen, c->seen[slot], sizeof(c->seen[slot]));
+		memset(c->seen[slot], 0, sizeof(c->seen[slot]));
+	}
+}
+
 void rt_capture_close(struct rt_capture *c)
 {
 	uint32_t i;
@@ -471,7 +489,7 @@ void rt_capture_close(struct rt_capture *c)
 	for (i = 0; c->traces && i < c->nslots; i++)
 		for (m = 0; m < RT_NR_METRICS; m++)
 			for (k = 0; k < RT_WIN_KINDS; k++)
-				trace_free(&c->traces[i][m][k]);
+				rt_trace_free(&c->traces[i][m][k]);
 	free(c->traces);
 	c->traces = NULL;
 	for (i = 0; c->seen && i < c->nslots; i++)

@@ -29,6 +29,10 @@ struct rt_trace {
 	struct rt_where_info *where;
 	int nwhere;
 	uint64_t where_missing; /* named by an event, gone before the copy */
+	/* Its task, once taken out of its slot (an exited task's, whose
+	 * slot serves another one now); 0: the slot's. */
+	uint32_t tid;
+	int32_t prio;
 };
 
 #define RT_TRACE_WHERE_MAX 64
@@ -92,6 +96,13 @@ struct rt_capture {
 	uint64_t *where_scanned;   /* per CPU: the next where record to look at */
 	struct rt_finding_seen (*seen)[RT_FK_NR]; /* per slot */
 	uint64_t wheres_lost;      /* where records overwritten before a drain saw them */
+	/* Called by each drain once every committed descriptor is queued
+	 * (pending) and every where record looked at, before the windows are
+	 * copied (which may take a while: stacks are named then).  rttrace
+	 * run recycles there the slots of dead tasks that have no window
+	 * pending. */
+	void (*queued)(struct rt_capture *c, void *ctx);
+	void *queued_ctx;
 };
 
 /* Start consuming window descriptors (no-op when capture is off); now is
@@ -118,6 +129,13 @@ const struct rt_finding_seen *rt_capture_seen(const struct rt_capture *c, uint32
 /* The window kept for (slot, metric, kind), or NULL. */
 const struct rt_trace *rt_capture_get(const struct rt_capture *c, uint32_t slot,
 				      int metric, int kind);
+/* Move slot's windows and findings out into traces and seen (the caller
+ * owns them from then on; free with rt_trace_free, rt_where_free) and
+ * leave the slot empty for a new task. */
+void rt_capture_take(struct rt_capture *c, uint32_t slot,
+		     struct rt_trace traces[RT_NR_METRICS][RT_WIN_KINDS],
+		     struct rt_finding_seen seen[RT_FK_NR]);
+void rt_trace_free(struct rt_trace *t);
 void rt_capture_close(struct rt_capture *c);
 /* Put a window's copied events in time order; on equal stamps the opening
  * wakeup of tid stays first and the closing switch (w->end_cpu, end_seq)

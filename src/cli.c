@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "exited.h"
 #include "duration.h"
 #include "housekeeping.h"
 #include "names.h"
@@ -36,6 +37,7 @@ enum {
 	OPT_PROM,
 	OPT_PERFETTO, OPT_HTML,
 	OPT_HOUSEKEEPING,
+	OPT_KEEP_EXITED,
 };
 
 static const char run_doc[] =
@@ -89,7 +91,8 @@ static const struct argp_option run_options[] = {
 	{ "html", OPT_HTML, "FILE", 0, "Also write a self-contained HTML report (histograms, timelines) to FILE", 2 },
 	{ "json-lines", OPT_JSON_LINES, "FILE|-", 0, "With -i: one JSON object per interval to FILE", 2 },
 	{ "housekeeping", OPT_HOUSEKEEPING, "CPULIST", 0, "Run rttrace itself on these CPUs (default: CPUs no tracked task may use, else the one they use least)", 3 },
-	{ "max-tasks", OPT_MAX_TASKS, "N", 0, "Room for N tracked tasks (default: targets + 32 for -t/COMMAND)", 3 },
+	{ "max-tasks", OPT_MAX_TASKS, "N", 0, "Room for N live tracked tasks (default: targets + 256 for -t/COMMAND); exited threads' slots are reused", 3 },
+	{ "keep-exited", OPT_KEEP_EXITED, "N", 0, "Report the first N exited threads one by one (default 256), merge the rest per thread name", 3 },
 	{ "irq-mode", OPT_IRQ_MODE, "auto|fentry|kprobe|tracepoint|sched", 0,
 	  "How to time threaded IRQ handlers (default: the best the kernel allows)", 3 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use when the kernel has none (/sys/kernel/btf/vmlinux missing)", 3 },
@@ -247,6 +250,13 @@ static error_t parse_run_arg(int key, char *arg, struct argp_state *state)
 			die_usage(state, "bad --max-tasks '%s'", arg, "expected 1..1048576");
 		o->max_tasks = (int)v;
 		break;
+	case OPT_KEEP_EXITED:
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v < 0 || v > RT_MAX_TASKS_LIMIT)
+			die_usage(state, "bad --keep-exited '%s'", arg, "expected 0..1048576");
+		o->keep_exited = (int)v;
+		break;
 	case 'i':
 		if (rt_parse_duration(arg, RT_DUR_BARE_SECONDS, &o->interval_ns, &why))
 			die_usage(state, "bad interval '%s'", arg, why);
@@ -348,6 +358,7 @@ void rt_parse_run_args(int argc, char **argv, struct rt_opts *o)
 	memset(o, 0, sizeof(*o));
 	for (i = 0; i < RT_NR_METRICS; i++)
 		o->slo_default[i] = RT_SLO_UNSET;
+	o->keep_exited = RT_EXITED_KEEP_DEFAULT;
 	/* Unknown options and extra arguments exit 2 through argp_error (64 is
 	 * argp's default; we make it the documented usage code). */
 	argp_err_exit_status = RT_EXIT_USAGE;

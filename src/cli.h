@@ -44,6 +44,7 @@ struct rt_opts {
 	bool fail_on_violation;
 	int verbose;
 	int max_tasks; /* 0: sized from the targets */
+	int keep_exited; /* --keep-exited: exited threads reported one by one */
 	bool no_trace; /* --no-trace: no worst-case capture */
 	uint32_t ring_size; /* --trace-events: per-CPU ring entries (power of 2) */
 	char **command; /* -- COMMAND [ARGS...], NULL-terminated */

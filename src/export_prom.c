@@ -237,6 +237,17 @@ static void write_all(FILE *f, const struct rt_report *r, const struct task_labe
 			tl[i].tgid, tl[i].comm, !!(r->tasks[i].flags & RT_SLOT_EXITED));
 	}
 
+	fam = (struct family){ f, "rttrace_task_merged_threads", "gauge",
+			       "Exited threads of this name merged into this series (pid 0), "
+			       "beyond --keep-exited.", false };
+	for (i = 0; i < r->ntasks; i++) {
+		if (tl[i].skip || !rt_report_threads(r, i))
+			continue;
+		family_start(&fam);
+		fprintf(f, "rttrace_task_merged_threads{pid=\"%u\",tgid=\"%u\",comm=\"%s\"} %" PRIu64 "\n",
+			tl[i].pid, tl[i].tgid, tl[i].comm, rt_report_threads(r, i));
+	}
+
 	fam = (struct family){ f, "rttrace_session_duration_seconds", "gauge",
 			       "Time traced so far in this session.", false };
 	family_start(&fam);

@@ -257,7 +257,7 @@ int rt_report_add_findings(struct rt_report *r)
 		return -1;
 	for (i = 0; i < r->ntasks; i++) {
 		const struct rt_slot *s = &r->tasks[i];
-		const struct rt_finding_seen *seen = rt_capture_seen(r->capture, r->slot_idx[i]);
+		const struct rt_finding_seen *seen = rt_report_seen(r, i);
 		struct rt_report_findings *rf = &r->findings[i];
 
 		for (k = 0; k < RT_FK_NR; k++) {

@@ -50,8 +50,17 @@ static struct rt_interval_point *next_point(struct rt_interval_prev *p)
 {
 	uint32_t i;
 
-	if (!p->points && !(p->points = calloc(RT_INTERVAL_POINTS, sizeof(*p->points))))
-		return NULL;
+	/* grown as needed: most tasks of a churning pool live a few
+	 * intervals, and the series of an exited one is kept */
+	if (p->npoints == p->cap && p->cap < RT_INTERVAL_POINTS) {
+		uint32_t cap = p->cap ? 2 * p->cap : 8;
+		struct rt_interval_point *more = realloc(p->points, cap * sizeof(*more));
+
+		if (!more)
+			return NULL;
+		p->points = more;
+		p->cap = cap;
+	}
 	if (p->npoints == RT_INTERVAL_POINTS) {
 		/* pairs merge: counts add, the larger max and p99 stay (a
 		 * merged p99 is an upper bound) */
@@ -67,12 +76,72 @@ static struct rt_interval_point *next_point(struct rt_interval_prev *p)
 		}
 		p->npoints = RT_INTERVAL_POINTS / 2;
 	}
+	memset(&p->points[p->npoints], 0, sizeof(p->points[0]));
 	return &p->points[p->npoints++];
 }
 
 static json_object *jns(uint64_t v, bool have)
 {
 	return have ? json_object_new_int64((int64_t)v) : NULL;
+}
+
+/* Metric m of slot s since the last summary p: the figures in *d and the
+ * histogram in dh, the interval maximum (reset in the slot) returned;
+ * p moves on to now. */
+static uint64_t interval_delta(struct rt_interval_prev *p, struct rt_slot *s, int m,
+			       struct rt_metric_stats *d, __u32 *dh)
+{
+	struct rt_metric_stats now = s->m[m];
+	uint64_t imax = __atomic_exchange_n(&s->m[m].imax_ns, 0, __ATOMIC_SEQ_CST);
+	unsigned int k;
+
+	memset(d, 0, sizeof(*d));
+	d->count = now.count - p->m[m].count;
+	d->violations = now.violations - p->m[m].violations;
+	for (k = 0; k < RT_HIST_BUCKETS; k++)
+		dh[k] = s->hist[m][k] - p->hist[m][k];
+	memcpy(p->hist[m], s->hist[m], sizeof(p->hist[m]));
+	if (imax > now.max_ns)
+		imax = now.max_ns;
+	d->max_ns = imax;
+	p->m[m] = now;
+	return imax;
+}
+
+struct rt_interval_point *rt_interval_take(struct rt_interval *iv, uint32_t i,
+					   const struct rt_slot *s, uint64_t now_ns,
+					   uint32_t *n)
+{
+	struct rt_interval_prev *p;
+	struct rt_interval_point *pts, *pt;
+	static __u32 dh[RT_HIST_BUCKETS];
+	struct rt_slot copy;
+	int m;
+
+	*n = 0;
+	if (!iv || !iv->prev || i >= iv->nslots)
+		return NULL;
+	p = &iv->prev[i];
+	/* the last, partial interval: the series adds up to the totals */
+	copy = *s;
+	if ((pt = next_point(p))) {
+		pt->end_ns = now_ns;
+		for (m = 0; m < RT_IRQ; m++) {
+			struct rt_metric_stats d;
+			uint64_t imax = interval_delta(p, &copy, m, &d, dh);
+
+			pt->count[m] = d.count;
+			pt->p99_ns[m] = d.count ? rt_percentile(&d, dh, 0.99) : 0;
+			pt->max_ns[m] = d.count ? imax : 0;
+		}
+	}
+	pts = p->points;
+	*n = p->npoints;
+	/* trimmed to its length: exited tasks are many */
+	if (pts && *n && (pt = realloc(pts, *n * sizeof(*pts))))
+		pts = pt;
+	memset(p, 0, sizeof(*p));
+	return pts;
 }
 
 void rt_interval_tick(struct rt_interval *iv, struct rt_slot *slots, uint32_t n,
@@ -121,21 +190,13 @@ void rt_interval_tick(struct rt_interval *iv, struct rt_slot *slots, uint32_t n,
 					       json_object_new_boolean(!!(s->flags & RT_SLOT_EXITED)));
 		}
 		for (m = 0; m < RT_IRQ; m++) {
-			struct rt_metric_stats now = s->m[m], d;
+			struct rt_metric_stats before = p->m[m], now, d;
 			static __u32 dh[RT_HIST_BUCKETS];
-			uint64_t imax = __atomic_exchange_n(&s->m[m].imax_ns, 0, __ATOMIC_SEQ_CST);
-			bool new_worst = now.max_ns > p->m[m].max_ns && now.count;
-			unsigned int k;
+			uint64_t imax = interval_delta(p, s, m, &d, dh);
+			bool new_worst;
 
-			memset(&d, 0, sizeof(d));
-			d.count = now.count - p->m[m].count;
-			d.min_ns = 0;
-			d.max_ns = imax;
-			for (k = 0; k < RT_HIST_BUCKETS; k++)
-				dh[k] = s->hist[m][k] - p->hist[m][k];
-			memcpy(p->hist[m], s->hist[m], sizeof(p->hist[m]));
-			if (imax > now.max_ns)
-				d.max_ns = imax = now.max_ns;
+			now = p->m[m];
+			new_worst = now.max_ns > before.max_ns && now.count;
 			if (pt) {
 				pt->count[m] = d.count;
 				pt->p99_ns[m] = d.count ? rt_percentile(&d, dh, 0.99) : 0;
@@ -148,7 +209,7 @@ void rt_interval_tick(struct rt_interval *iv, struct rt_slot *slots, uint32_t n,
 					d.count ? rt_fmt_duration(rt_percentile(&d, dh, 0.99), b[1], 32) : "-",
 					d.count ? rt_fmt_duration(imax, b[2], 32) : "-",
 					now.count ? rt_fmt_duration(now.max_ns, b[3], 32) : "-",
-					(uint64_t)(now.violations - p->m[m].violations),
+					(uint64_t)d.violations,
 					(uint64_t)now.violations, new_worst ? "  * new worst" : "");
 				first = false;
 			}
@@ -159,8 +220,8 @@ void rt_interval_tick(struct rt_interval *iv, struct rt_slot *slots, uint32_t n,
 				json_object_object_add(ji, "count", json_object_new_int64((int64_t)d.count));
 				json_object_object_add(ji, "p99_ns", jns(rt_percentile(&d, dh, 0.99), d.count));
 				json_object_object_add(ji, "max_ns", jns(imax, d.count));
-				json_object_object_add(ji, "violations", json_object_new_int64(
-					(int64_t)(now.violations - p->m[m].violations)));
+				json_object_object_add(ji, "violations",
+						       json_object_new_int64((int64_t)d.violations));
 				json_object_object_add(jo, "count", json_object_new_int64((int64_t)now.count));
 				json_object_object_add(jo, "p99_ns", jns(rt_percentile(&now, s->hist[m], 0.99), now.count));
 				json_object_object_add(jo, "max_ns", jns(now.max_ns, now.count));
@@ -170,7 +231,6 @@ void rt_interval_tick(struct rt_interval *iv, struct rt_slot *slots, uint32_t n,
 				json_object_object_add(o, "new_worst", json_object_new_boolean(new_worst));
 				json_object_object_add(jm, rt_metric_names[m], o);
 			}
-			p->m[m] = now;
 		}
 		if (jsonl) {
 			json_object_object_add(jt, "metrics", jm);

@@ -25,7 +25,7 @@ struct rt_interval_prev {
 	__u32 hist[RT_NR_METRICS][RT_HIST_BUCKETS];
 	int seen;
 	struct rt_interval_point *points; /* the time series, oldest first */
-	uint32_t npoints;
+	uint32_t npoints, cap;
 };
 
 struct rt_interval {
@@ -42,6 +42,12 @@ int rt_interval_init(struct rt_interval *iv, uint32_t nslots, uint64_t start_ns)
 void rt_interval_tick(struct rt_interval *iv, struct rt_slot *slots, uint32_t n,
 		      uint64_t session_start_ns, uint64_t now_ns, FILE *text, FILE *jsonl);
 void rt_interval_free(struct rt_interval *iv);
+/* Take slot i's time series out (malloc'd; *n points), with a last point
+ * for (last tick, now], and leave the slot's state empty for a new task
+ * (s: the task's statistics, as at its end). */
+struct rt_interval_point *rt_interval_take(struct rt_interval *iv, uint32_t i,
+					   const struct rt_slot *s, uint64_t now_ns,
+					   uint32_t *n);
 /* Slot i's time series (NULL, 0 when none). */
 const struct rt_interval_point *rt_interval_points(const struct rt_interval *iv, uint32_t i,
 						   uint32_t *n);

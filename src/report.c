@@ -10,6 +10,41 @@ static size_t win_index(int i, int m, int kind)
 	return ((size_t)i * RT_NR_METRICS + (size_t)m) * RT_WIN_KINDS + (size_t)kind;
 }
 
+const struct rt_trace *rt_report_trace(const struct rt_report *r, int i, int m, int kind)
+{
+	const struct rt_exited_task *e = r->exited ? r->exited[i] : NULL;
+
+	if (e)
+		return e->traces[m][kind].valid ? &e->traces[m][kind] : NULL;
+	return r->capture && r->slot_idx ? rt_capture_get(r->capture, r->slot_idx[i], m, kind) : NULL;
+}
+
+const struct rt_finding_seen *rt_report_seen(const struct rt_report *r, int i)
+{
+	const struct rt_exited_task *e = r->exited ? r->exited[i] : NULL;
+
+	if (e)
+		return e->seen;
+	return r->capture && r->slot_idx ? rt_capture_seen(r->capture, r->slot_idx[i]) : NULL;
+}
+
+const struct rt_interval_point *rt_report_points(const struct rt_report *r, int i, uint32_t *n)
+{
+	const struct rt_exited_task *e = r->exited ? r->exited[i] : NULL;
+
+	*n = 0;
+	if (e) {
+		*n = e->npoints;
+		return e->points;
+	}
+	return r->slot_idx ? rt_interval_points(r->intervals, r->slot_idx[i], n) : NULL;
+}
+
+uint64_t rt_report_threads(const struct rt_report *r, int i)
+{
+	return r->exited && r->exited[i] ? r->exited[i]->threads : 0;
+}
+
 /* The window captured for task i's metric m (worst or last violation) that
  * the report keeps, or NULL. */
 static const struct rt_trace *kept_trace(const struct rt_report *r, int i, int m, int kind)
@@ -19,7 +54,7 @@ static const struct rt_trace *kept_trace(const struct rt_report *r, int i, int m
 
 	if (!r->capture)
 		return NULL;
-	t = rt_capture_get(r->capture, r->slot_idx[i], m, kind);
+	t = rt_report_trace(r, i, m, kind);
 	if (!t)
 		return NULL;
 	/* The worst window must be the one the statistics hold. */
@@ -58,7 +93,9 @@ int rt_report_add_windows(struct rt_report *r)
 					continue;
 				}
 				w->trace = t;
-				rt_analyze(t, r->tasks[i].tid, r->tasks[i].prio, &w->a);
+				/* a group's windows are its threads' */
+				rt_analyze(t, t->tid ? t->tid : r->tasks[i].tid,
+					   t->tid ? t->prio : r->tasks[i].prio, &w->a);
 				r->windows[win_index(i, m, k)] = w;
 			}
 	if (rt_report_add_findings(r))
@@ -94,7 +131,9 @@ void rt_report_free(struct rt_report *r)
 	rt_report_free_windows(r);
 	free(r->tasks);
 	free(r->slot_idx);
+	free(r->exited);
 	r->tasks = NULL;
 	r->slot_idx = NULL;
+	r->exited = NULL;
 	r->ntasks = 0;
 }

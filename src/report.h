@@ -24,6 +24,7 @@
 #include "analysis.h"
 #include "capture.h"
 #include "interval.h"
+#include "exited.h"
 #include "cli.h"
 #include "rttrace/rttrace.h"
 #include "tracer.h"
@@ -64,6 +65,10 @@ struct rt_report {
 	struct rt_counters counters;
 	struct rt_slot *tasks;     /* valid slots, in pick-up order */
 	uint32_t *slot_idx;        /* slot index of each task (for its traces) */
+	/* Per task, NULL or the exited task it is (taken out of its slot,
+	 * with its own windows, findings and series); NULL: none is. */
+	const struct rt_exited_task **exited;
+	uint64_t exited_merged;    /* exited threads merged per name (--keep-exited) */
 	int ntasks;
 	const struct rt_capture *capture; /* worst-case traces, NULL if off */
 	/* The windows of the capture the report keeps, analysed by
@@ -125,9 +130,17 @@ int rt_report_add_findings(struct rt_report *r);
 const struct rt_report_window *rt_report_window(const struct rt_report *r, int i, int m,
 						int kind);
 
+/* Task i's captured window (metric m, kind), its findings as the drains
+ * saw them, its -i series, and how many exited threads it stands for
+ * (0: it is one task): from the capture and the intervals by slot, or
+ * from the exited task it is. */
+const struct rt_trace *rt_report_trace(const struct rt_report *r, int i, int m, int kind);
+const struct rt_finding_seen *rt_report_seen(const struct rt_report *r, int i);
+const struct rt_interval_point *rt_report_points(const struct rt_report *r, int i, uint32_t *n);
+uint64_t rt_report_threads(const struct rt_report *r, int i);
 /* Free the analysed windows (rt_report_add_windows). */
 void rt_report_free_windows(struct rt_report *r);
-/* Free what a builder allocated: tasks, slot_idx and the windows. */
+/* Free what a builder allocated: tasks, slot_idx, exited and the windows. */
 void rt_report_free(struct rt_report *r);
 
 void rt_report_text(FILE *f, const struct rt_report *r);

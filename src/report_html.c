@@ -648,13 +648,20 @@ static void task(FILE *f, json_object *t)
 	bool exited = get(t, "exited") && json_object_get_boolean(get(t, "exited"));
 	int m;
 
-	fprintf(f, "<section class=\"task\" data-tid=\"%" PRId64 "\">\n<h2>TID %" PRId64 " ",
-		geti(t, "pid", 0), geti(t, "pid", 0));
-	esc(f, gets(t, "comm", "?"));
-	fprintf(f, " (process %" PRId64 ") ", geti(t, "tgid", 0));
+	int64_t merged = geti(t, "merged_threads", 0);
+
+	fprintf(f, "<section class=\"task\" data-tid=\"%" PRId64 "\">\n<h2>", geti(t, "pid", 0));
+	if (merged > 0) {
+		esc(f, gets(t, "comm", "?"));
+		fprintf(f, ": %" PRId64 " exited threads, merged ", merged);
+	} else {
+		fprintf(f, "TID %" PRId64 " ", geti(t, "pid", 0));
+		esc(f, gets(t, "comm", "?"));
+		fprintf(f, " (process %" PRId64 ") ", geti(t, "tgid", 0));
+	}
 	esc(f, gets(t, "policy", "?"));
-	fprintf(f, " %" PRId64 "%s</h2>\n", geti(t, "rt_priority", 0),
-		exited ? " <span class=\"exited\">[exited]</span>" : "");
+	fprintf(f, " %" PRId64, geti(t, "rt_priority", 0));
+	fprintf(f, "%s</h2>\n", exited && merged <= 0 ? " <span class=\"exited\">[exited]</span>" : "");
 	stats_table(f, t);
 	findings(f, t);
 	for (m = 0; m < NMETRICS; m++) {

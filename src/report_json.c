@@ -75,7 +75,7 @@ static json_object *intervals_json(const struct rt_report *r, int i)
 	uint32_t n, k;
 	int m;
 
-	pt = rt_interval_points(r->intervals, r->slot_idx[i], &n);
+	pt = rt_report_points(r, i, &n);
 	for (k = 0; k < n; k++) {
 		json_object *o = json_object_new_object();
 
@@ -108,6 +108,9 @@ static json_object *task_json(const struct rt_report *r, int i)
 	json_object_object_add(o, "policy", json_object_new_string(rt_policy_name(s->policy)));
 	json_object_object_add(o, "rt_priority", json_object_new_int(s->rt_priority));
 	json_object_object_add(o, "exited", json_object_new_boolean(!!(s->flags & RT_SLOT_EXITED)));
+	/* exited threads of this name merged into this entry (pid 0); 0: one task */
+	json_object_object_add(o, "merged_threads",
+			       json_object_new_int64((int64_t)rt_report_threads(r, i)));
 	for (m = 0; m < rt_report_nmetrics(s); m++) {
 		json_object *mo = metric_json(s, m);
 
@@ -187,6 +190,9 @@ json_object *rt_report_json_tree(const struct rt_report *r)
 			       json_object_new_int64((int64_t)r->counters.ttab_moved));
 	json_object_object_add(sess, "threads_gone_before_pickup",
 			       json_object_new_int64((int64_t)r->counters.adopt_missed));
+	/* exited threads merged per name (beyond --keep-exited) */
+	json_object_object_add(sess, "exited_threads_merged",
+			       json_object_new_int64((int64_t)r->exited_merged));
 	json_object_object_add(sess, "windows_not_captured",
 			       json_object_new_int64((int64_t)r->windows_lost));
 	/* stacks not taken (ring entry not reserved) or overwritten before a

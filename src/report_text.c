@@ -46,18 +46,34 @@ static void print_metric(FILE *f, const struct rt_slot *s, int m)
 	fprintf(f, "\n");
 }
 
+/* "SCHED_FIFO 80" */
+static void print_policy(FILE *f, const struct rt_slot *s)
+{
+	fprintf(f, "  %s", rt_policy_name(s->policy));
+	if (s->policy == SCHED_FIFO || s->policy == SCHED_RR)
+		fprintf(f, " %d", s->rt_priority);
+}
+
 static void print_task(FILE *f, const struct rt_report *r, int i)
 {
 	const struct rt_slot *s = &r->tasks[i];
+	uint64_t threads = rt_report_threads(r, i);
 	char comm[RT_COMM_UTF8_LEN];
 	int m;
 
 	rt_comm_utf8(s->comm, sizeof(s->comm), comm, sizeof(comm));
-	fprintf(f, "TID %u %s (process %u)  %s", s->tid, comm, s->tgid,
-		rt_policy_name(s->policy));
-	if (s->policy == SCHED_FIFO || s->policy == SCHED_RR)
-		fprintf(f, " %d", s->rt_priority);
+	if (threads) {
+		fprintf(f, "%s: %" PRIu64 " exited threads, merged", comm, threads);
+		if (s->tgid)
+			fprintf(f, " (process %u)", s->tgid);
+		print_policy(f, s);
+		fprintf(f, "\n");
+		goto table;
+	}
+	fprintf(f, "TID %u %s (process %u)", s->tid, comm, s->tgid);
+	print_policy(f, s);
 	fprintf(f, "%s\n", (s->flags & RT_SLOT_EXITED) ? "  [exited]" : "");
+table:
 	fprintf(f, "  %-9s %8s %10s %10s %10s %10s %10s %10s %10s %10s\n", "metric",
 		"count", "min", "mean", "p50", "p99", "p99.9", "max", "SLO", "violations");
 	for (m = 0; m < rt_report_nmetrics(s); m++)

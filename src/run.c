@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +34,10 @@ static void on_signal(int sig)
 		stop_signal = sig;
 }
 
-/* Headroom for threads created after start (-t, -- COMMAND). */
-#define RT_THREAD_HEADROOM 32
+/* Headroom for threads created after start (-t, -- COMMAND): live ones,
+ * and dead ones until the next drain recycles their slots (thread pools
+ * come and go; see recycle_dead).  12,712 bytes of BPF map each. */
+#define RT_THREAD_HEADROOM 256
 
 /* Exit statuses of the command's child before it runs the command, as a
  * shell's: 126 it was not started (rttrace failed first), 127 it could not
@@ -57,6 +60,12 @@ struct run_ctx {
 	struct rusage own_start, own_end; /* rttrace's own use: session start, end */
 	bool own_started, own_ended;
 	struct rt_housekeeper hk; /* where rttrace itself runs */
+	struct rt_exited exited;  /* tasks taken out of their slots */
+	uint32_t *dead;           /* slots found dead before a drain (max_slots) */
+	uint32_t ndead;
+	uint8_t *pending_mark;    /* per slot: a window of it waits in this drain */
+	uint32_t recycled;        /* slots recycled since the last recycle_dead */
+	uint64_t last_recycle_ns;
 };
 
 static int report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns, bool final);
@@ -276,6 +285,87 @@ static void reap_child(struct run_ctx *c, bool wait)
 		c->child_reaped = true;
 }
 
+/* The slots whose tasks are dead (their last switch done): found before
+ * a drain, so that the drain takes every window they committed. */
+static void find_dead(struct run_ctx *c)
+{
+	uint32_t i, n = rt_tracer_nslots(&c->tr);
+
+	c->ndead = 0;
+	for (i = 0; c->dead && i < n; i++)
+		if (__atomic_load_n(&c->tr.slots[i].flags, __ATOMIC_ACQUIRE) & RT_SLOT_DEAD)
+			c->dead[c->ndead++] = i;
+}
+
+/* After that drain: each dead task goes to the exited ones (kept, or
+ * merged per name), and its slot back to the BPF side for a new thread;
+ * nothing of the old task can reach the new one (its windows are taken
+ * out with it, its series and findings reset). */
+static void recycle_one(struct run_ctx *c, uint32_t i, uint64_t now)
+{
+	struct rt_slot s = c->tr.slots[i];
+
+	if (s.flags & RT_SLOT_VALID)
+		rt_exited_take(&c->exited, &s, c->tr.capture ? &c->cap : NULL,
+			       c->o.interval_ns ? &c->iv : NULL, i, now);
+	else if (c->o.interval_ns)
+		free(rt_interval_take(&c->iv, i, &s, now, &(uint32_t){ 0 }));
+	rt_tracer_recycle(&c->tr, i);
+	c->recycled++;
+}
+
+static uint32_t recycle_dead(struct run_ctx *c)
+{
+	uint64_t now = rt_now_ns();
+	uint32_t k, n;
+
+	for (k = 0; k < c->ndead; k++)
+		recycle_one(c, c->dead[k], now);
+	c->ndead = 0;
+	n = c->recycled;
+	c->recycled = 0;
+	return n;
+}
+
+/* The drain's hook (rt_capture.queued): the dead tasks with no window
+ * waiting to be copied go at once, before the copies, which name stacks
+ * and may take long (the first time a process's libraries are read, or
+ * on a loaded machine) while new threads wait for slots.  The others go
+ * after the drain (recycle_dead). */
+static void recycle_early(struct rt_capture *cap, void *ctx)
+{
+	struct run_ctx *c = ctx;
+	uint64_t now = rt_now_ns();
+	uint32_t k, kept = 0;
+
+	for (k = 0; k < cap->npending; k++)
+		if (cap->pending[k].slot < c->tr.max_slots)
+			c->pending_mark[cap->pending[k].slot] = 1;
+	for (k = 0; k < c->ndead; k++)
+		if (c->pending_mark[c->dead[k]])
+			c->dead[kept++] = c->dead[k];
+		else
+			recycle_one(c, c->dead[k], now);
+	c->ndead = kept;
+	for (k = 0; k < cap->npending; k++)
+		if (cap->pending[k].slot < c->tr.max_slots)
+			c->pending_mark[cap->pending[k].slot] = 0;
+}
+
+/* How long until the next recycling: short enough that, at the rate
+ * threads died since the last one, at most a quarter of the slots wait
+ * dead (their threads' successors need them). */
+static uint64_t recycle_period(struct run_ctx *c, uint32_t recycled, uint64_t now)
+{
+	uint64_t elapsed = now - c->last_recycle_ns, p;
+
+	c->last_recycle_ns = now;
+	if (!recycled)
+		return UINT64_MAX;
+	p = elapsed * (c->tr.max_slots / 4 + 1) / recycled;
+	return p < RT_DRAIN_MIN_NS ? RT_DRAIN_MIN_NS : p;
+}
+
 /* comm, policy and priority as they are now (exec and sched_setscheduler
  * change them after pick-up); exited tasks keep what the exit hook saw. */
 static void refresh_live_tasks(struct run_ctx *c)
@@ -329,19 +419,26 @@ static void trace_loop(struct run_ctx *c, uint64_t start_ns)
 	uint64_t next_place_check = start_ns + RT_PLACE_CHECK_NS;
 	uint64_t end = c->o.duration_ns ? start_ns + c->o.duration_ns : UINT64_MAX;
 	uint64_t period = c->tr.capture ? c->cap.period_ns : RT_WAKE_NO_CAPTURE_NS, now, wake;
+	uint64_t churn = UINT64_MAX;
+
+	c->last_recycle_ns = start_ns;
 
 	while (!stop_signal) {
 		now = rt_now_ns();
 		wake = now + period;
 		if (c->tr.defer_fork && c->tracks_groups && wake > now + RT_WAKE_ADOPT_NS)
 			wake = now + RT_WAKE_ADOPT_NS;
+		if (churn < period)
+			wake = now + churn;
 		if (c->o.interval_ns && next_tick < wake)
 			wake = next_tick;
 		if (end < wake)
 			wake = end;
 		sleep_until(wake);
+		find_dead(c);
 		if (c->tr.capture)
 			period = rt_capture_drain(&c->cap, rt_now_ns());
+		churn = recycle_period(c, recycle_dead(c), rt_now_ns());
 		if (rt_tracer_adopt(&c->tr)) {
 			c->adopt_failed = true; /* said why; the report follows */
 			break;
@@ -380,6 +477,10 @@ static void trace_loop(struct run_ctx *c, uint64_t start_ns)
 		}
 		if (now >= next_exit_check) {
 			next_exit_check = now + RT_EXIT_CHECK_NS;
+			/* Windows come and go with threads: give back the heap
+			 * pages their events left free, so that rttrace's memory
+			 * stays flat over hours (glibc keeps them otherwise). */
+			malloc_trim(0);
 			reap_child(c, false);
 			if (all_exited(c))
 				break;
@@ -409,6 +510,60 @@ static void own_footprint(struct run_ctx *c, struct rt_report *r)
 			tv_ns(&a->ru_stime);
 }
 
+/* Report order: tasks by pick-up time (the slots' order unless slots were
+ * recycled), then the groups of merged exited threads by name. */
+struct task_ref {
+	uint64_t added_ns;
+	uint32_t slot;              /* live, or UINT32_MAX */
+	const struct rt_exited_task *e;
+};
+
+static int cmp_task_ref(const void *a, const void *b)
+{
+	const struct task_ref *x = a, *y = b;
+	bool gx = x->e && x->e->threads, gy = y->e && y->e->threads;
+
+	if (gx != gy)
+		return gx - gy;
+	if (gx)
+		return strncmp(x->e->s.comm, y->e->s.comm, sizeof(x->e->s.comm));
+	if (x->added_ns != y->added_ns)
+		return x->added_ns < y->added_ns ? -1 : 1;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+static void add_tasks(struct run_ctx *c, uint32_t n, struct rt_report *r)
+{
+	const struct rt_exited *x = &c->exited;
+	size_t cap = (size_t)n + x->nkept + x->ngroups, k = 0, j;
+	struct task_ref *ref = calloc(cap ? cap : 1, sizeof(*ref));
+	uint32_t i;
+
+	r->tasks = calloc(cap ? cap : 1, sizeof(*r->tasks));
+	r->slot_idx = calloc(cap ? cap : 1, sizeof(*r->slot_idx));
+	r->exited = calloc(cap ? cap : 1, sizeof(*r->exited));
+	if (!ref || !r->tasks || !r->slot_idx || !r->exited) {
+		free(ref);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (c->tr.slots[i].flags & RT_SLOT_VALID)
+			ref[k++] = (struct task_ref){ c->tr.slots[i].added_ns, i, NULL };
+	for (i = 0; i < x->nkept; i++)
+		ref[k++] = (struct task_ref){ x->kept[i].s.added_ns, UINT32_MAX, &x->kept[i] };
+	for (i = 0; i < x->ngroups; i++)
+		ref[k++] = (struct task_ref){ x->groups[i].s.added_ns, UINT32_MAX, &x->groups[i] };
+	qsort(ref, k, sizeof(*ref), cmp_task_ref);
+	for (j = 0; j < k; j++) {
+		r->slot_idx[j] = ref[j].slot;
+		r->exited[j] = ref[j].e;
+		r->tasks[j] = ref[j].e ? ref[j].e->s : c->tr.slots[ref[j].slot];
+	}
+	r->ntasks = (int)k;
+	r->exited_merged = x->merged;
+	free(ref);
+}
+
 /* Build the report (see report.h): a consistent copy of the statistics,
  * then, with RT_REPORT_WINDOWS, the captured windows analysed once for
  * every renderer.  Free with rt_report_free(). */
@@ -416,7 +571,7 @@ static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
 			 unsigned int flags, struct rt_report *r)
 {
 	const struct rt_counters *cnt = rt_tracer_counters(&c->tr);
-	uint32_t i, n = rt_tracer_nslots(&c->tr);
+	uint32_t n = rt_tracer_nslots(&c->tr);
 
 	memset(r, 0, sizeof(*r));
 	r->opts = &c->o;
@@ -430,13 +585,7 @@ static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
 	r->capture_holders = c->tr.holders;
 	r->switch_gate = c->tr.switch_gate;
 	r->defer_fork = c->tr.defer_fork;
-	r->tasks = calloc(n ? n : 1, sizeof(*r->tasks));
-	r->slot_idx = calloc(n ? n : 1, sizeof(*r->slot_idx));
-	for (i = 0; i < n; i++)
-		if (c->tr.slots[i].flags & RT_SLOT_VALID) {
-			r->slot_idx[r->ntasks] = i;
-			r->tasks[r->ntasks++] = c->tr.slots[i];
-		}
+	add_tasks(c, n, r);
 	r->lost_events = cnt->slots_full + cnt->storage_failed;
 	r->skipped_runs = rt_tracer_skipped_runs(&c->tr);
 	r->windows_lost = cnt->commits_lost + c->cap.windows_dropped;
@@ -445,8 +594,10 @@ static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
 	r->housekeeping_reason = rt_hk_reason_name(c->hk.reason);
 	own_footprint(c, r);
 	if (flags & RT_REPORT_WINDOWS) {
-		if (r->capture)
+		if (r->capture) {
 			rt_capture_name_kernel(&c->cap);
+			rt_exited_name_kernel(&c->exited, c->cap.syms);
+		}
 		rt_report_add_windows(r);
 	}
 }
@@ -595,6 +746,14 @@ int rt_cmd_run(int argc, char **argv)
 		rc = RT_EXIT_RUNTIME;
 	if (!rc && c.o.interval_ns && rt_interval_init(&c.iv, (uint32_t)max_slots, rt_now_ns()))
 		rc = RT_EXIT_RUNTIME;
+	rt_exited_init(&c.exited, c.o.keep_exited);
+	if (!rc && (!(c.dead = calloc((size_t)max_slots, sizeof(*c.dead))) ||
+		    !(c.pending_mark = calloc((size_t)max_slots, 1)))) {
+		fprintf(stderr, "rttrace: out of memory\n");
+		rc = RT_EXIT_RUNTIME;
+	}
+	c.cap.queued = recycle_early;
+	c.cap.queued_ctx = &c;
 	/* The session spans every sample: no window starts before a task is
 	 * added, and none ends after the programs are detached. */
 	start_ns = rt_now_ns();
@@ -632,7 +791,9 @@ int rt_cmd_run(int argc, char **argv)
 	rt_tracer_end_session(&c.tr, end_ns);
 	/* Before detaching, which takes a while: the rings go on recording
 	 * meanwhile and could overwrite the last windows' events. */
+	find_dead(&c);
 	rt_capture_drain_last(&c.cap);
+	recycle_dead(&c);
 	rt_tracer_detach(&c.tr);
 	rt_capture_drain_last(&c.cap); /* windows committed since the last drain */
 	refresh_live_tasks(&c);
@@ -655,6 +816,9 @@ int rt_cmd_run(int argc, char **argv)
 	if (c.child > 0 && c.child_reaped && WIFEXITED(c.child_status) &&
 	    WEXITSTATUS(c.child_status) == CHILD_EXEC_FAILED && rc == RT_EXIT_OK)
 		rc = RT_EXIT_RUNTIME; /* the command could not be run */
+	rt_exited_free(&c.exited);
+	free(c.dead);
+	free(c.pending_mark);
 	rt_capture_close(&c.cap);
 	rt_tracer_close(&c.tr);
 	rt_housekeeper_free(&c.hk);

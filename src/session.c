@@ -103,6 +103,7 @@ static int attach_session(struct rt_tracer *t, struct rt_opts *o)
 		return no_session();
 	t->fd_slots = bpf_obj_get(RT_PIN_DIR "/slots");
 	t->fd_want = bpf_obj_get(RT_PIN_DIR "/want");
+	t->fd_free = -1; /* a session does not recycle slots: no process watches it */
 	t->fd_irq = bpf_obj_get(RT_PIN_DIR "/irq_threads");
 	t->fd_track_tgid = bpf_obj_get(RT_PIN_DIR "/track_tgid");
 	t->fd_slo = bpf_obj_get(RT_PIN_DIR "/slo_by_id");

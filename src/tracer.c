@@ -323,6 +323,7 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 		bpf_map__set_max_entries(skel->maps.commits, COMMIT_RING_IDLE_BYTES);
 	bpf_map__set_max_entries(skel->maps.slots, max_slots);
 	bpf_map__set_max_entries(skel->maps.want, max_slots);
+	bpf_map__set_max_entries(skel->maps.free_slots, max_slots);
 	if (t->feat.tp_btf) {
 		bpf_map__set_autocreate(skel->maps.task_state_hash, false);
 	} else {
@@ -445,6 +446,7 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 	t->fd_task_state = bpf_map__fd(t->feat.tp_btf ? t->skel->maps.task_state :
 						       t->skel->maps.task_state_hash);
 	t->fd_want = bpf_map__fd(t->skel->maps.want);
+	t->fd_free = bpf_map__fd(t->skel->maps.free_slots);
 	t->fd_irq = bpf_map__fd(t->skel->maps.irq_threads);
 	t->fd_track_tgid = bpf_map__fd(t->skel->maps.track_tgid);
 	t->fd_slo = bpf_map__fd(t->skel->maps.slo_by_id);
@@ -535,10 +537,12 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 	uint32_t idx;
 	int fd, err = -1, m;
 
-	idx = __atomic_fetch_add(&t->bss->next_slot, 1, __ATOMIC_SEQ_CST);
-	if (idx >= t->max_slots) {
-		__atomic_fetch_add(&t->bss->counters.slots_full, 1, __ATOMIC_SEQ_CST);
-		return -ENOSPC;
+	if (t->fd_free < 0 || bpf_map_lookup_and_delete_elem(t->fd_free, NULL, &idx)) {
+		idx = __atomic_fetch_add(&t->bss->next_slot, 1, __ATOMIC_SEQ_CST);
+		if (idx >= t->max_slots) {
+			__atomic_fetch_add(&t->bss->counters.slots_full, 1, __ATOMIC_SEQ_CST);
+			return -ENOSPC;
+		}
 	}
 	s = &t->slots[idx];
 	memset(s, 0, sizeof(*s));
@@ -579,26 +583,39 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 						  &init, BPF_NOEXIST);
 			close(fd);
 			if (err && errno == EEXIST)
-				return 0; /* picked up at its birth: leave this slot invalid */
+				/* picked up at its birth: this slot goes back */
+				return rt_tracer_recycle(t, idx);
 		}
 	} else {
 		err = bpf_map_update_elem(t->fd_task_state, &pt->tid,
 					  &init, BPF_NOEXIST);
 		if (err && errno == EEXIST)
-			return 0;
+			return rt_tracer_recycle(t, idx);
 	}
 	if (err) {
 		/* Let the BPF side attach the state: the adopt_tasks iterator
 		 * (rt_tracer_adopt), or the hash backend's next event. */
 		err = bpf_map_update_elem(t->fd_want, &pt->tid, &idx, BPF_NOEXIST);
 		if (err && errno == EEXIST)
-			return 0; /* born meanwhile and listed by the BPF side: leave this slot invalid */
+			/* born meanwhile and listed by the BPF side */
+			return rt_tracer_recycle(t, idx);
 		if (err)
 			return -errno;
 		__atomic_fetch_add(&t->bss->want_count, 1, __ATOMIC_SEQ_CST);
 	}
 	__atomic_fetch_or(&s->flags, RT_SLOT_VALID, __ATOMIC_SEQ_CST);
 	return 0;
+}
+
+int rt_tracer_recycle(struct rt_tracer *t, uint32_t idx)
+{
+	if (idx >= t->max_slots)
+		return -EINVAL;
+	/* zeroed before it is visible in the queue: the push is a syscall */
+	memset(&t->slots[idx], 0, sizeof(t->slots[idx]));
+	if (t->fd_free < 0)
+		return 0; /* a pinned session without the queue: the slot stays unused */
+	return bpf_map_update_elem(t->fd_free, NULL, &idx, BPF_ANY) ? -errno : 0;
 }
 
 int rt_tracer_adopt(struct rt_tracer *t)

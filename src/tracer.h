@@ -33,6 +33,7 @@ struct rt_tracer {
 	struct rttrace_bpf__bss *bss; /* mmapped global data */
 	struct rttrace_bpf__data *data;
 	int fd_slots, fd_task_state, fd_want, fd_irq, fd_track_tgid, fd_slo;
+	int fd_free;         /* free_slots queue, -1 without one (a pinned session) */
 	struct rt_features feat;
 	uint32_t max_slots;
 	struct rt_slot *slots; /* mmapped `slots` array */
@@ -60,6 +61,9 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 /* Track new threads of tgid from birth. */
 int rt_tracer_track_tgid(struct rt_tracer *t, uint32_t tgid);
 
+/* Give slot idx back for a new task: its task is dead (RT_SLOT_DEAD) and
+ * everything of it was copied out.  Zeroes it first.  0 or -errno. */
+int rt_tracer_recycle(struct rt_tracer *t, uint32_t idx);
 /* Start tracking one existing thread.  0, or -ENOSPC when the table is full. */
 int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt);
 

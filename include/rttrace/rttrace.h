@@ -90,6 +90,10 @@ struct rt_metric_stats {
 #define RT_SLOT_FORKED 0x4 /* picked up at creation (-t / -- COMMAND)   */
 #define RT_SLOT_IRQ 0x8    /* an IRQ thread (irq/N-name)                */
 #define RT_SLOT_REMOVED 0x10 /* rttrace del: no longer tracked           */
+/* The task's last switch is done (or it died before it got state): no
+ * event touches the slot again, and `rttrace run` recycles it once its
+ * windows are drained (zeroed, then pushed onto `free_slots`). */
+#define RT_SLOT_DEAD 0x20
 
 /* Findings, counted by the BPF side (with capture): [i] is enum
  * rt_find_index.  The first one of a kind that a sleep is (RT_FIND_*)
@@ -111,8 +115,10 @@ struct rt_slot_findings {
 
 /*
  * One tracked task's statistics: one element of the mmapable `slots`
- * array, allocated once per tracked TID and never reused within a session
- * (so PID reuse cannot merge two tasks).  sizeof = 12,688 bytes.
+ * array, allocated once per tracked task.  A slot is reused only after
+ * its task is dead (RT_SLOT_DEAD) and user space has drained and copied
+ * it out, so a reused TID gets statistics of its own.  sizeof = 12,712
+ * bytes.
  */
 struct rt_slot {
 	__u32 tid;
@@ -360,6 +366,8 @@ _Static_assert(sizeof(struct rt_task_state) == 96, "rt_task_state size (README)"
 _Static_assert(sizeof(struct rt_event) == 88, "rt_event size (doc/design.md)");
 _Static_assert(sizeof(struct rt_where) == 472, "rt_where size (see above)");
 _Static_assert(sizeof(struct rt_cpu_ring) == 64, "one rt_cpu_ring per cache line");
+_Static_assert(sizeof(struct rt_slot) == 12712, "rt_slot size (doc/design.md)");
+
 #define RT_NO_CPU 0xffff
 /* rt_task_state.flags: the session captures.  A copy of the load-time
  * constant, so that a tracked wakeup reads no BPF map page but the task's

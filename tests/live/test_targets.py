@@ -268,7 +268,8 @@ class Targets(unittest.TestCase):
         moved."""
         n = 1100
         for env, moved in ((None, True), ({"RTTRACE_NO_TTAB": "1"}, False)):
-            r = rttrace("--max-tasks", "1200", "--no-trace", "--", "build/workloads/many_sleepers",
+            r = rttrace("--max-tasks", "1200", "--keep-exited", "1200", "--no-trace", "--",
+                        "build/workloads/many_sleepers",
                         "--threads", str(n), "--duration", "1s", env=env, timeout=60)
             self.assertEqual(r.rc, 0, r.err)
             sleepers = [t for t in r.report["tasks"] if t["pid"] != t["tgid"]]
