@@ -46,13 +46,40 @@ static bool copy_entry(const struct rt_tracer *tr, uint32_t cpu, uint64_t seq,
 	return __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) == seq;
 }
 
+/* A window's events are gathered in these, then copied out at their size:
+ * a thread pool commits hundreds of windows a drain, most of a few
+ * events, and a buffer of the largest size for each cost a page fault a
+ * window (and its context a second). */
+static struct rt_event pre_scratch[RT_PRE_MAX];
+static struct rt_event *ev_scratch;
+static int ev_scratch_cap;
+
 static void add_pre(struct rt_trace *t, const struct rt_event *e, uint64_t start_ns)
 {
 	if (e->ts + RT_PRE_NS < start_ns || t->npre >= RT_PRE_MAX)
 		return;
-	if (!t->pre && !(t->pre = malloc(RT_PRE_MAX * sizeof(*t->pre))))
-		return; /* context only: a window without it is still exact */
-	t->pre[t->npre++] = *e;
+	pre_scratch[t->npre++] = *e;
+}
+
+/* Sort events into time order, unless they are (the usual case for the
+ * events of one CPU's ring). */
+static void sort_events(struct rt_event *ev, int n)
+{
+	for (int i = 1; i < n; i++)
+		if (cmp_event(&ev[i - 1], &ev[i]) > 0) {
+			qsort(ev, n, sizeof(*ev), cmp_event);
+			return;
+		}
+}
+
+/* A copy of n events at their size (NULL: none, or out of memory). */
+static struct rt_event *events_dup(const struct rt_event *ev, int n)
+{
+	struct rt_event *out = n ? malloc(n * sizeof(*out)) : NULL;
+
+	if (out)
+		memcpy(out, ev, n * sizeof(*out));
+	return out;
 }
 
 /* The events of cpu's ring just before the window, newest first, while
@@ -92,7 +119,7 @@ void rt_trace_order(struct rt_trace *t, const struct rt_window *w, uint32_t tid)
 {
 	int i;
 
-	qsort(t->ev, t->nev, sizeof(*t->ev), cmp_event);
+	sort_events(t->ev, t->nev);
 	for (i = t->nev; i-- > 0 && t->ev[i].ts == w->end_ns;)
 		if (t->ev[i].cpu == w->end_cpu && t->ev[i].seq == w->end_seq) {
 			move_event(t->ev, i, t->nev - 1);
@@ -166,12 +193,15 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 {
 	const struct rt_tracer *tr = c->tr;
 	uint32_t ring = tr->ring_size;
-	int i, cap = EVENTS_START;
+	int i, cap;
 
 	memset(t, 0, sizeof(*t));
 	t->valid = true;
 	t->w = *w;
-	t->ev = malloc(cap * sizeof(*t->ev));
+	if (!ev_scratch && (ev_scratch = malloc(EVENTS_START * sizeof(*ev_scratch))))
+		ev_scratch_cap = EVENTS_START;
+	t->ev = ev_scratch;
+	cap = ev_scratch_cap;
 	t->truncated = w->ctx.overflow;
 	if (!t->ev) {
 		t->truncated = true;
@@ -217,8 +247,8 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 					t->missing += last - seq + 1;
 					break;
 				}
-				t->ev = more;
-				cap *= 2;
+				t->ev = ev_scratch = more;
+				cap = ev_scratch_cap = 2 * cap;
 			}
 			t->ev[t->nev++] = e;
 		}
@@ -226,16 +256,18 @@ static void copy_window(struct rt_capture *c, const struct rt_window *w, struct 
 	if (t->missing)
 		t->truncated = true;
 	rt_trace_order(t, w, tr->slots[w->slot].tid);
-	copy_wheres(c, t);
-	if (t->npre) {
-		/* add_pre() sized it for RT_PRE_MAX (18 KiB); keep what is used,
-		 * since every task, metric and kind may hold a trace */
-		struct rt_event *fit = realloc(t->pre, t->npre * sizeof(*t->pre));
-
-		if (fit)
-			t->pre = fit;
-		qsort(t->pre, t->npre, sizeof(*t->pre), cmp_event);
+	t->ev = events_dup(ev_scratch, t->nev);
+	if (t->nev && !t->ev) {
+		t->missing += t->nev;
+		t->nev = 0;
+		t->truncated = true;
 	}
+	copy_wheres(c, t);
+	/* context only: without it (out of memory) the window is still exact */
+	sort_events(pre_scratch, t->npre);
+	t->pre = events_dup(pre_scratch, t->npre);
+	if (!t->pre)
+		t->npre = 0;
 }
 
 /* Called for each descriptor in the ring: queue it; rt_capture_drain()
