@@ -323,8 +323,11 @@ static __always_inline void switch_in(struct rt_task_state *st, __u64 now,
 	}
 	if (st->wake_ns) {
 		s = slot_of(st);
-		if (s)
+		if (s) {
 			record(s, st, RT_LATENCY, st->wake_ns, now, cpu, seq);
+			/* here: the slot's line is in hand already */
+			note_policy(s, next, now, task_storage);
+		}
 		st->wake_ns = 0;
 	}
 	st->run_state = RT_ST_RUNNING;
@@ -605,9 +608,11 @@ static __always_inline void on_exit(struct task_struct *p, bool task_storage)
 	s->exit_ns = bpf_ktime_get_ns();
 	/* exec and sched_setscheduler change these after pick-up. */
 	BPF_CORE_READ_STR_INTO(&s->comm, p, comm);
-	s->policy = BPF_CORE_READ(p, policy);
-	s->rt_priority = BPF_CORE_READ(p, rt_priority);
-	s->prio = BPF_CORE_READ(p, prio);
+	/* the policy it ran with is noted at its activations; a task that
+	 * never woke takes the one it exits with (cyclictest's threads go
+	 * back to SCHED_OTHER after their last one) */
+	if (!s->m[RT_LATENCY].count)
+		note_policy(s, p, s->exit_ns, task_storage);
 	__sync_fetch_and_or(&s->flags, RT_SLOT_EXITED);
 }
 

@@ -100,6 +100,27 @@ static __always_inline struct rt_slot *slot_of(struct rt_task_state *st)
 
 /* ---- becoming tracked -------------------------------------------------- */
 
+/* The policy task t has now, noted in its slot if it changed: at each
+ * activation (a thread often makes itself RT after it starts, as
+ * cyclictest's measuring threads do), so the slot says what the task
+ * last ran with.
+ * task_struct.policy is the policy alone (SCHED_RESET_ON_FORK is a bit
+ * field of its own). */
+static __always_inline void note_policy(struct rt_slot *s, struct task_struct *t, __u64 now,
+					bool task_storage)
+{
+	int policy = task_storage ? t->policy : BPF_CORE_READ(t, policy);
+	int rtp = task_storage ? t->rt_priority : BPF_CORE_READ(t, rt_priority);
+
+	if (policy == s->policy && rtp == s->rt_priority)
+		return;
+	s->policy = policy;
+	s->rt_priority = rtp;
+	s->prio = task_storage ? t->prio : BPF_CORE_READ(t, prio);
+	s->policy_changes++;
+	s->policy_change_ns = now;
+}
+
 static __always_inline void fill_slot(struct rt_slot *s, struct task_struct *t,
 				      __u32 tid, __u32 tgid, __u32 flags,
 				      __u64 now, bool publish)
@@ -112,6 +133,8 @@ static __always_inline void fill_slot(struct rt_slot *s, struct task_struct *t,
 	s->policy = BPF_CORE_READ(t, policy);
 	s->rt_priority = BPF_CORE_READ(t, rt_priority);
 	s->prio = BPF_CORE_READ(t, prio);
+	s->start_policy = s->policy;
+	s->start_rt_priority = s->rt_priority;
 	BPF_CORE_READ_STR_INTO(&s->comm, t, comm);
 	s->added_ns = now;
 	s->exit_ns = 0;

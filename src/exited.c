@@ -54,6 +54,9 @@ void rt_slot_merge(struct rt_slot *a, const struct rt_slot *b)
 	a->added_ns = min_nonzero(a->added_ns, b->added_ns);
 	if (b->exit_ns > a->exit_ns)
 		a->exit_ns = b->exit_ns;
+	a->policy_changes += b->policy_changes;
+	if (b->policy_change_ns > a->policy_change_ns)
+		a->policy_change_ns = b->policy_change_ns;
 	/* the latest thread's policy: a pool's threads share one */
 	a->policy = b->policy;
 	a->rt_priority = b->rt_priority;
@@ -133,6 +136,8 @@ static struct rt_exited_task *group_of(struct rt_exited *x, const struct rt_slot
 	else
 		memcpy(g->s.comm, s->comm, sizeof(g->s.comm));
 	g->s.tgid = s->tgid;
+	g->s.start_policy = s->start_policy;
+	g->s.start_rt_priority = s->start_rt_priority;
 	g->s.flags = RT_SLOT_VALID | RT_SLOT_EXITED | (s->flags & RT_SLOT_IRQ);
 	for (int m = 0; m < RT_NR_METRICS; m++) {
 		g->s.m[m].min_ns = ~0ULL;

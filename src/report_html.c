@@ -648,7 +648,7 @@ static void task(FILE *f, json_object *t)
 	bool exited = get(t, "exited") && json_object_get_boolean(get(t, "exited"));
 	int m;
 
-	int64_t merged = geti(t, "merged_threads", 0);
+	int64_t merged = geti(t, "merged_threads", 0), changes = geti(t, "policy_changes", 0);
 
 	fprintf(f, "<section class=\"task\" data-tid=\"%" PRId64 "\">\n<h2>", geti(t, "pid", 0));
 	if (merged > 0) {
@@ -661,6 +661,12 @@ static void task(FILE *f, json_object *t)
 	}
 	esc(f, gets(t, "policy", "?"));
 	fprintf(f, " %" PRId64, geti(t, "rt_priority", 0));
+	if (changes > 0) {
+		fprintf(f, " <span class=\"exited\">(");
+		esc(f, gets(t, "start_policy", "?"));
+		fprintf(f, " %" PRId64 " at pick-up, %" PRId64 " change%s)</span>",
+			geti(t, "start_rt_priority", 0), changes, changes > 1 ? "s" : "");
+	}
 	fprintf(f, "%s</h2>\n", exited && merged <= 0 ? " <span class=\"exited\">[exited]</span>" : "");
 	stats_table(f, t);
 	findings(f, t);

@@ -107,6 +107,13 @@ static json_object *task_json(const struct rt_report *r, int i)
 	json_object_object_add(o, "comm", json_object_new_string(comm));
 	json_object_object_add(o, "policy", json_object_new_string(rt_policy_name(s->policy)));
 	json_object_object_add(o, "rt_priority", json_object_new_int(s->rt_priority));
+	/* the policy as observed: the above is the latest seen; these what
+	 * it was at pick-up and how often it changed since */
+	json_object_object_add(o, "start_policy", json_object_new_string(rt_policy_name(s->start_policy)));
+	json_object_object_add(o, "start_rt_priority", json_object_new_int(s->start_rt_priority));
+	json_object_object_add(o, "policy_changes", json_object_new_int64(s->policy_changes));
+	json_object_object_add(o, "policy_changed_ns", !s->policy_changes ? NULL :
+			       json_object_new_int64((int64_t)s->policy_change_ns));
 	json_object_object_add(o, "exited", json_object_new_boolean(!!(s->flags & RT_SLOT_EXITED)));
 	/* exited threads of this name merged into this entry (pid 0); 0: one task */
 	json_object_object_add(o, "merged_threads",

@@ -46,12 +46,19 @@ static void print_metric(FILE *f, const struct rt_slot *s, int m)
 	fprintf(f, "\n");
 }
 
-/* "SCHED_FIFO 80" */
+/* "SCHED_FIFO 80", with what it was at pick-up when it changed since. */
 static void print_policy(FILE *f, const struct rt_slot *s)
 {
 	fprintf(f, "  %s", rt_policy_name(s->policy));
 	if (s->policy == SCHED_FIFO || s->policy == SCHED_RR)
 		fprintf(f, " %d", s->rt_priority);
+	if (!s->policy_changes)
+		return;
+	fprintf(f, " (since +%.3f s; %s", s->policy_change_ns > s->added_ns ?
+		(s->policy_change_ns - s->added_ns) / 1e9 : 0.0, rt_policy_name(s->start_policy));
+	if (s->start_policy == SCHED_FIFO || s->start_policy == SCHED_RR)
+		fprintf(f, " %d", s->start_rt_priority);
+	fprintf(f, " at pick-up, %u change%s)", s->policy_changes, s->policy_changes > 1 ? "s" : "");
 }
 
 static void print_task(FILE *f, const struct rt_report *r, int i)

@@ -36,7 +36,7 @@ static void on_signal(int sig)
 
 /* Headroom for threads created after start (-t, -- COMMAND): live ones,
  * and dead ones until the next drain recycles their slots (thread pools
- * come and go; see recycle_dead).  12,712 bytes of BPF map each. */
+ * come and go; see recycle_dead).  12,736 bytes of BPF map each. */
 #define RT_THREAD_HEADROOM 256
 
 /* Exit statuses of the command's child before it runs the command, as a
@@ -366,8 +366,9 @@ static uint64_t recycle_period(struct run_ctx *c, uint32_t recycled, uint64_t no
 	return p < RT_DRAIN_MIN_NS ? RT_DRAIN_MIN_NS : p;
 }
 
-/* comm, policy and priority as they are now (exec and sched_setscheduler
- * change them after pick-up); exited tasks keep what the exit hook saw. */
+/* comm as it is now (exec changes it after pick-up), and the policy and
+ * priority of a task that never woke (the BPF side notes the others' at
+ * each activation); exited tasks keep what the exit hook saw. */
 static void refresh_live_tasks(struct run_ctx *c)
 {
 	uint32_t i, n = rt_tracer_nslots(&c->tr);
@@ -380,6 +381,12 @@ static void refresh_live_tasks(struct run_ctx *c)
 			continue;
 		if (!rt_proc_task(s->tid, &pt) && pt.tgid == s->tgid) {
 			memcpy(s->comm, pt.comm, sizeof(s->comm));
+			if (s->m[RT_LATENCY].count)
+				continue;
+			if (pt.policy != s->policy || pt.rt_priority != s->rt_priority) {
+				s->policy_changes++;
+				s->policy_change_ns = rt_now_ns();
+			}
 			s->policy = pt.policy;
 			s->rt_priority = pt.rt_priority;
 			s->prio = pt.prio;

@@ -551,6 +551,8 @@ int rt_tracer_add_task(struct rt_tracer *t, const struct rt_proc_task *pt)
 	s->policy = pt->policy;
 	s->rt_priority = pt->rt_priority;
 	s->prio = pt->prio;
+	s->start_policy = pt->policy;
+	s->start_rt_priority = pt->rt_priority;
 	memcpy(s->comm, pt->comm, sizeof(s->comm));
 	s->added_ns = rt_now_ns();
 	for (m = 0; m < RT_NR_METRICS; m++) {

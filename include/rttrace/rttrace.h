@@ -117,7 +117,7 @@ struct rt_slot_findings {
  * One tracked task's statistics: one element of the mmapable `slots`
  * array, allocated once per tracked task.  A slot is reused only after
  * its task is dead (RT_SLOT_DEAD) and user space has drained and copied
- * it out, so a reused TID gets statistics of its own.  sizeof = 12,712
+ * it out, so a reused TID gets statistics of its own.  sizeof = 12,736
  * bytes.
  */
 struct rt_slot {
@@ -127,6 +127,15 @@ struct rt_slot {
 	__s32 policy;
 	__s32 rt_priority;
 	__s32 prio; /* kernel prio at pick-up (RT p shows as 99-p) */
+	/* The policy as observed: policy/rt_priority/prio above are the
+	 * latest seen (at a wakeup's switch-in, the exit, or by user space),
+	 * these what the task had when it was picked up, and how often and
+	 * when last it was seen to change. */
+	__s32 start_policy;
+	__s32 start_rt_priority;
+	__u32 policy_changes;
+	__u32 pad;
+	__u64 policy_change_ns;
 	char comm[RT_COMM_LEN];
 	__u64 added_ns;   /* samples count only if their window starts after it */
 	__u64 exit_ns;
@@ -366,7 +375,7 @@ _Static_assert(sizeof(struct rt_task_state) == 96, "rt_task_state size (README)"
 _Static_assert(sizeof(struct rt_event) == 88, "rt_event size (doc/design.md)");
 _Static_assert(sizeof(struct rt_where) == 472, "rt_where size (see above)");
 _Static_assert(sizeof(struct rt_cpu_ring) == 64, "one rt_cpu_ring per cache line");
-_Static_assert(sizeof(struct rt_slot) == 12712, "rt_slot size (doc/design.md)");
+_Static_assert(sizeof(struct rt_slot) == 12736, "rt_slot size (doc/design.md)");
 
 #define RT_NO_CPU 0xffff
 /* rt_task_state.flags: the session captures.  A copy of the load-time

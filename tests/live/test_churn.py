@@ -1,9 +1,11 @@
 """Thread churn: a thread pool whose workers come and go is tracked whole.
 Slots of exited threads are recycled, so every worker is tracked however
 many there are; exited threads beyond --keep-exited merge per name with
-exact totals.  Ground truth: the workload's own count of the timer sleeps
+exact totals; the policy a task had during the session is reported with
+its changes.  Ground truth: the workload's own count of the timer sleeps
 that blocked (RUSAGE_THREAD), per worker and in total."""
 import re
+import shutil
 import unittest
 
 from rtlib import rttrace
@@ -84,6 +86,26 @@ class ThreadPool(unittest.TestCase):
         self.assertGreater(gm["count"], 0)
         # the text report names the group
         self.assertRegex(r.out, r"thread_pool: \d+ exited threads, merged")
+
+
+@unittest.skipUnless(shutil.which("cyclictest"), "cyclictest (rt-tests) not installed")
+class PolicyAsObserved(unittest.TestCase):
+    def test_thread_that_becomes_fifo_after_start(self):
+        # cyclictest's measuring thread is born SCHED_OTHER and makes
+        # itself FIFO 80 before its first sleep
+        r = rttrace("--", "cyclictest", "-q", "-t1", "-p80", "-i1000", "-l1000", timeout=60)
+        self.assertEqual(r.rc, 0, r.err)
+        fifo = [t for t in r.report["tasks"] if t["policy"] == "SCHED_FIFO"]
+        self.assertEqual(len(fifo), 1, [(t["comm"], t["policy"]) for t in r.report["tasks"]])
+        t = fifo[0]
+        self.assertEqual(t["rt_priority"], 80)
+        self.assertEqual((t["start_policy"], t["start_rt_priority"]), ("SCHED_OTHER", 0))
+        self.assertGreaterEqual(t["policy_changes"], 1)
+        self.assertGreaterEqual(t["policy_changed_ns"], r.report["session"]["start_ns"])
+        self.assertRegex(r.out, r"SCHED_FIFO 80 \(since \+[0-9.]+ s; SCHED_OTHER at pick-up, 1 change\)")
+        # a task whose policy never changed says nothing more
+        other = [t for t in r.report["tasks"] if t is not fifo[0]]
+        self.assertTrue(all(o["policy_changes"] == 0 for o in other))
 
 
 if __name__ == "__main__":
