@@ -67,8 +67,8 @@ DEB_ARM64_CROSS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 DEB_ARM64_LIBS := libbpf-dev:arm64 libelf-dev:arm64 libdw-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64 \
 	libzstd-dev:arm64 liblzma-dev:arm64 libbz2-dev:arm64
 AUTO_DEPS ?= 1
-DEPS_GOALS := demo test pi4 static static-workloads vmtest vmtest-% bench bench-% install install-test \
-	unit-test live-test check-docs
+DEPS_GOALS := demo test pi4 static static-workloads vmtest vmtest-% bench bench-% soak soak-quick \
+	install install-test unit-test live-test check-docs
 goals = $(filter $(1),$(MAKECMDGOALS))
 ifeq ($(AUTO_DEPS),1)
 ifneq ($(call goals,test),)
@@ -77,7 +77,7 @@ else ifneq ($(call goals,$(DEPS_GOALS)),)
 DEPS_STEP := deps-auto
 endif
 endif
-NEED_TEST = $(call goals,unit-test live-test check-docs bench bench-%)
+NEED_TEST = $(call goals,unit-test live-test check-docs bench bench-% soak soak-quick)
 NEED_VM = $(call goals,vmtest vmtest-%)
 NEED_ARM64 = $(or $(call goals,pi4 vmtest-arm64 vmtest-arm64-%),\
 	$(and $(filter arm64,$(ARCH)),$(call goals,static static-workloads install)),\
@@ -260,7 +260,8 @@ check-version:
 # numbers), and the PREEMPT_RT VM lab (tests/vm).
 # `deps` first: a fresh machine has none of the test packages (it is quick
 # when everything is installed).
-test: deps check-version unit-test install-test check-docs live-test bench-quick bench-rt-quick bench-where-quick vmtest
+test: deps check-version unit-test install-test check-docs live-test bench-quick bench-rt-quick bench-where-quick \
+	soak-quick vmtest
 
 demo: $(DEPS_STEP) all
 	./tests/demo.sh

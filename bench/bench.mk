@@ -9,14 +9,21 @@
 #                     under rttrace with stacks / RTTRACE_NO_STACKS=1 / --no-trace
 #                     / alone, interleaved A/B; its section of bench/RESULTS.md
 #   make bench-where-quick  one short round of it (build/bench/WHERE-COST-quick.md)
+#   make soak         soak suite (bench/soak.py, issue 18): SOAK_SECONDS (600) of
+#                     a churning thread pool under rttrace run -i/--prom-file
+#                     beside a persistent session; memory and loss checked;
+#                     its section of bench/RESULTS.md
+#   make soak-quick   the same for 60 s (build/bench/SOAK-quick.md), in make test
 # Each installs the packages it needs first ($(DEPS_STEP), see Makefile).
 BENCH_OUT := $(OUT)/bench
 BENCH_BINS := $(BENCH_OUT)/empty_loader $(BENCH_OUT)/parts_loader $(BENCH_OUT)/churn
 BENCH_ARGS ?=
 BENCH_RT_ARGS ?=
 BENCH_WHERE_ARGS ?=
+SOAK_SECONDS ?= 600
 
-.PHONY: bench bench-quick bench-bins bench-rt bench-rt-quick bench-where bench-where-quick
+.PHONY: bench bench-quick bench-bins bench-rt bench-rt-quick bench-where bench-where-quick \
+	soak soak-quick
 
 bench-bins: $(BENCH_BINS)
 
@@ -53,3 +60,9 @@ bench-where: $(DEPS_STEP) all
 
 bench-where-quick: $(DEPS_STEP) all
 	$(PYTHON) bench/where_cost.py --quick --out $(BENCH_OUT)/WHERE-COST-quick.md $(BENCH_WHERE_ARGS)
+
+soak: $(DEPS_STEP) all
+	$(PYTHON) bench/soak.py --seconds $(SOAK_SECONDS) --out bench/RESULTS.md
+
+soak-quick: $(DEPS_STEP) all
+	$(PYTHON) bench/soak.py --quick --out $(BENCH_OUT)/SOAK-quick.md

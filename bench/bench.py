@@ -893,12 +893,16 @@ def suite_raw_path(out, quick, name):
 
 
 # The markers of the sections other suites write into RESULTS.md:
-# bench/rt_impact.py (make bench-rt) and bench/where_cost.py (make bench-where).
+# bench/rt_impact.py (make bench-rt), bench/where_cost.py (make bench-where)
+# and bench/soak.py (make soak).
 RT_IMPACT_BEGIN = "<!-- rt-impact:begin -->"
 RT_IMPACT_END = "<!-- rt-impact:end -->"
 WHERE_COST_BEGIN = "<!-- where-cost:begin -->"
 WHERE_COST_END = "<!-- where-cost:end -->"
-KEPT_SECTIONS = ((RT_IMPACT_BEGIN, RT_IMPACT_END), (WHERE_COST_BEGIN, WHERE_COST_END))
+SOAK_BEGIN = "<!-- soak:begin -->"
+SOAK_END = "<!-- soak:end -->"
+KEPT_SECTIONS = ((RT_IMPACT_BEGIN, RT_IMPACT_END), (WHERE_COST_BEGIN, WHERE_COST_END),
+                 (SOAK_BEGIN, SOAK_END))
 
 
 def section_re(begin, end):
