@@ -91,7 +91,7 @@ static const struct argp_option run_options[] = {
 	{ "html", OPT_HTML, "FILE", 0, "Also write a self-contained HTML report (histograms, timelines) to FILE", 2 },
 	{ "json-lines", OPT_JSON_LINES, "FILE|-", 0, "With -i: one JSON object per interval to FILE", 2 },
 	{ "housekeeping", OPT_HOUSEKEEPING, "CPULIST", 0, "Run rttrace itself on these CPUs (default: CPUs no tracked task may use, else the one they use least)", 3 },
-	{ "max-tasks", OPT_MAX_TASKS, "N", 0, "Room for N live tracked tasks (default: targets + 256 for -t/COMMAND); exited threads' slots are reused", 3 },
+	{ "max-tasks", OPT_MAX_TASKS, "N", 0, "Room for N live tracked tasks (default: targets + 512 for -t/COMMAND); exited threads' slots are reused", 3 },
 	{ "keep-exited", OPT_KEEP_EXITED, "N", 0, "Report the first N exited threads one by one (default 256), merge the rest per thread name", 3 },
 	{ "irq-mode", OPT_IRQ_MODE, "auto|fentry|kprobe|tracepoint|sched", 0,
 	  "How to time threaded IRQ handlers (default: the best the kernel allows)", 3 },

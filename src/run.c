@@ -37,7 +37,7 @@ static void on_signal(int sig)
 /* Headroom for threads created after start (-t, -- COMMAND): live ones,
  * and dead ones until the next drain recycles their slots (thread pools
  * come and go; see recycle_dead).  12,736 bytes of BPF map each. */
-#define RT_THREAD_HEADROOM 256
+#define RT_THREAD_HEADROOM 512
 
 /* Exit statuses of the command's child before it runs the command, as a
  * shell's: 126 it was not started (rttrace failed first), 127 it could not
