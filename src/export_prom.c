@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include "atomic_file.h"
 #include "comm.h"
 #include "export_prom.h"
 #include "stats.h"
@@ -268,47 +268,34 @@ static void write_all(FILE *f, const struct rt_report *r, const struct task_labe
 int rt_export_prom(const char *path, const struct rt_report *r)
 {
 	struct task_labels *tl;
-	size_t n = strlen(path) + 5;
-	char *tmp = malloc(n);
-	int i, err = 0, saved;
+	char *text = NULL;
+	size_t len = 0;
+	int i, err = -1;
+	bool bad;
 	FILE *f;
 
 	tl = calloc(r->ntasks > 0 ? r->ntasks : 1, sizeof(*tl));
-	if (!tmp || !tl) {
-		free(tmp);
-		free(tl);
+	if (!tl) {
 		errno = ENOMEM;
 		return -1;
 	}
 	for (i = 0; i < r->ntasks; i++)
 		task_labels(&r->tasks[i], &tl[i]);
 	mark_duplicates(r, tl);
-	snprintf(tmp, n, "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f) {
-		err = -1;
+	f = open_memstream(&text, &len);
+	if (!f)
+		goto out;
+	write_all(f, r, tl);
+	bad = ferror(f);
+	if (fclose(f) || bad || !text) {
+		errno = ENOMEM;
 		goto out;
 	}
-	write_all(f, r, tl);
-	/* No fsync: rename() is what makes the update atomic for a reader,
+	/* No fsync: the rename is what makes the update atomic for a reader,
 	 * and a device writing every interval should not flush its flash. */
-	if (ferror(f)) {
-		saved = errno ? errno : EIO;
-		fclose(f);
-		errno = saved;
-		err = -1;
-	} else if (fclose(f)) {
-		err = -1;
-	} else if (rename(tmp, path)) {
-		err = -1;
-	}
-	if (err) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-	}
+	err = rt_write_atomic_nosync(path, text, len);
 out:
-	free(tmp);
+	free(text);
 	free(tl);
 	return err;
 }

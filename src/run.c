@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,6 +24,7 @@
 #include "export_perfetto.h"
 #include "export_prom.h"
 #include "housekeeping.h"
+#include "test_hook.h"
 
 static volatile sig_atomic_t stop_signal, dump_signal;
 
@@ -172,18 +174,25 @@ static uint32_t *live_tids(struct run_ctx *c, int *n)
  * sleep (the release from this pipe opens none). */
 static int spawn_command(struct run_ctx *c)
 {
+	pid_t parent;
 	char b;
 
 	if (pipe2(c->go_pipe, O_CLOEXEC)) {
 		fprintf(stderr, "rttrace: pipe: %s\n", strerror(errno));
 		return RT_EXIT_RUNTIME;
 	}
+	parent = getpid();
 	c->child = fork();
 	if (c->child < 0) {
 		fprintf(stderr, "rttrace: fork: %s\n", strerror(errno));
 		return RT_EXIT_RUNTIME;
 	}
 	if (c->child == 0) {
+		/* rttrace killed (SIGKILL gives it no chance to end the
+		 * command, as it does on any other stop): end with it */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(CHILD_NOT_STARTED);
 		close(c->go_pipe[1]);
 		if (read(c->go_pipe[0], &b, 1) != 1)
 			_exit(CHILD_NOT_STARTED);
@@ -787,6 +796,7 @@ int rt_cmd_run(int argc, char **argv)
 	c.own_started = !getrusage(RUSAGE_SELF, &c.own_start);
 	if (c.o.verbose)
 		fprintf(stderr, "rttrace: tracing started (%u tasks)\n", rt_tracer_nslots(&c.tr));
+	rt_test_stop_at("attached");
 	if (c.child > 0) {
 		if (write(c.go_pipe[1], "g", 1) != 1)
 			fprintf(stderr, "rttrace: cannot start the command\n");
@@ -796,6 +806,7 @@ int rt_cmd_run(int argc, char **argv)
 	end_ns = rt_now_ns();
 	c.own_ended = !getrusage(RUSAGE_SELF, &c.own_end);
 	rt_tracer_end_session(&c.tr, end_ns);
+	rt_test_stop_at("drain");
 	/* Before detaching, which takes a while: the rings go on recording
 	 * meanwhile and could overwrite the last windows' events. */
 	find_dead(&c);

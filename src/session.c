@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #include "report.h"
 #include "report_html.h"
 #include "session.h"
+#include "test_hook.h"
 #include "tracer.h"
 
 /* How long release_ttab() waits before its second try. */
@@ -258,21 +260,108 @@ static int session_report(struct rt_tracer *t, int only, const struct rt_session
 	return rc;
 }
 
-static void unpin_all(void)
+/* Remove every pin in dir, then dir: the programs detach and unload with
+ * their last pin. */
+static void unpin_dir(const char *dir)
 {
 	struct dirent *de;
 	char path[512];
-	DIR *d = opendir(RT_PIN_DIR);
+	DIR *d = opendir(dir);
+	bool first = true;
 
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", RT_PIN_DIR, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		unlink(path);
+		if (first)
+			rt_test_stop_at("unpin");
+		first = false;
 	}
 	if (d)
 		closedir(d);
-	rmdir(RT_PIN_DIR);
+	rmdir(dir);
+}
+
+/* Is pid (still) an rttrace process? */
+static bool rttrace_alive(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	if (kill(pid, 0) && errno == ESRCH)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return true; /* cannot tell: leave it */
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = 0;
+	fclose(f);
+	return !strncmp(comm, "rttrace", 7); /* else the PID was reused */
+}
+
+/*
+ * A session is pinned in RT_PIN_DIR-starting-PID and renamed to RT_PIN_DIR once
+ * complete; `stop` renames it to RT_PIN_DIR-stopping-PID before it removes the
+ * pins.  So RT_PIN_DIR is a whole session or nothing, and a kill -9 of
+ * `start` or `stop` leaves one of these directories (its programs still
+ * attached): `start` and `stop` remove those whose process is gone (or is
+ * no rttrace: its PID was reused), and say so.  A RT_PIN_DIR without its
+ * statistics map is the remains of a session an older rttrace began or
+ * ended: removed too (silently when empty).  Returns how many were
+ * removed.
+ */
+static int remove_leftovers(void)
+{
+	static const char *const kinds[] = { "-starting-", "-stopping-" };
+	const char *base = strrchr(RT_PIN_DIR, '/') + 1;
+	char parent[256], path[512], *end;
+	struct dirent *de;
+	int removed = 0;
+	size_t k, n = strlen(base);
+	long pid;
+	DIR *d;
+
+	if (!access(RT_PIN_DIR, F_OK) && !session_running() && rmdir(RT_PIN_DIR)) {
+		fprintf(stderr, "rttrace: removed %s: an incomplete session (an rttrace killed "
+			"while starting or stopping it)\n", RT_PIN_DIR);
+		unpin_dir(RT_PIN_DIR);
+		removed++;
+	}
+	snprintf(parent, sizeof(parent), "%.*s", (int)(base - 1 - RT_PIN_DIR), RT_PIN_DIR);
+	d = opendir(parent);
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, base, n))
+			continue;
+		for (k = 0; k < 2; k++)
+			if (!strncmp(de->d_name + n, kinds[k], strlen(kinds[k])))
+				break;
+		if (k == 2)
+			continue;
+		pid = strtol(de->d_name + n + strlen(kinds[k]), &end, 10);
+		if (*end || pid <= 0 || pid == getpid() || rttrace_alive((pid_t)pid))
+			continue; /* not ours, or its rttrace is still at work */
+		snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
+		fprintf(stderr, "rttrace: removed %s: a session left half %s by an rttrace %s "
+			"that was killed (PID %ld)\n", path, k ? "removed" : "made",
+			k ? "stop" : "start", pid);
+		unpin_dir(path);
+		removed++;
+	}
+	if (d)
+		closedir(d);
+	return removed;
+}
+
+/* Remove the session: renamed away first, so that a kill -9 half-way
+ * leaves no half session at RT_PIN_DIR (remove_leftovers() ends it). */
+static void remove_session(void)
+{
+	char dir[256];
+
+	snprintf(dir, sizeof(dir), "%s-stopping-%d", RT_PIN_DIR, (int)getpid());
+	unpin_dir(rename(RT_PIN_DIR, dir) ? RT_PIN_DIR : dir);
 }
 
 int rt_cmd_start(int argc, char **argv)
@@ -281,7 +370,7 @@ int rt_cmd_start(int argc, char **argv)
 	struct rt_opts o;
 	struct rt_tracer t;
 	struct statfs sfs;
-	char path[256];
+	char path[512], dir[256];
 	size_t i;
 	int rc, k;
 
@@ -293,6 +382,7 @@ int rt_cmd_start(int argc, char **argv)
 	o.max_tasks = so.max_tasks;
 	o.btf_path = so.btf_path;
 	o.verbose = so.verbose;
+	remove_leftovers();
 	if (session_running()) {
 		fprintf(stderr, "rttrace: a session is already running (%s); end it with: rttrace stop\n", RT_PIN_DIR);
 		return RT_EXIT_USAGE;
@@ -310,9 +400,13 @@ int rt_cmd_start(int argc, char **argv)
 	if (rc)
 		return rc;
 	rt_tracer_start_session(&t, rt_now_ns());
-	if (mkdir(RT_PIN_DIR, 0700) && errno != EEXIST) {
+	rt_test_stop_at("attached");
+	/* pinned aside, then renamed into place: RT_PIN_DIR is whole or absent */
+	snprintf(dir, sizeof(dir), "%s-starting-%d", RT_PIN_DIR, (int)getpid());
+	unpin_dir(dir); /* an earlier process with our PID, killed */
+	if (mkdir(dir, 0700)) {
 		fprintf(stderr, "rttrace: cannot create %s: %s (is bpffs mounted on /sys/fs/bpf?)\n",
-			RT_PIN_DIR, strerror(errno));
+			dir, strerror(errno));
 		rt_tracer_close(&t);
 		return RT_EXIT_RUNTIME;
 	}
@@ -321,18 +415,34 @@ int rt_cmd_start(int argc, char **argv)
 
 		if (bpf_map__fd(m) < 0)
 			continue; /* not created (the other backend's state map) */
-		snprintf(path, sizeof(path), "%s/%s", RT_PIN_DIR, pins[i].name);
+		snprintf(path, sizeof(path), "%s/%s", dir, pins[i].name);
 		if (bpf_map__pin(m, path))
 			goto pin_failed;
+		if (!i)
+			rt_test_stop_at("pin");
 	}
 	for (k = 0; k < t.skel->skeleton->prog_cnt; k++) {
 		struct bpf_link *l = *t.skel->skeleton->progs[k].link;
 
 		if (!l)
 			continue;
-		snprintf(path, sizeof(path), "%s/link_%s", RT_PIN_DIR, t.skel->skeleton->progs[k].name);
+		snprintf(path, sizeof(path), "%s/link_%s", dir, t.skel->skeleton->progs[k].name);
 		if (bpf_link__pin(l, path))
 			goto pin_failed;
+	}
+	if (rename(dir, RT_PIN_DIR)) {
+		int err = errno;
+
+		rt_tracer_close(&t);
+		unpin_dir(dir);
+		if (err == ENOTEMPTY || err == EEXIST) {
+			/* another rttrace start was quicker */
+			fprintf(stderr, "rttrace: a session is already running (%s); end it with: "
+				"rttrace stop\n", RT_PIN_DIR);
+			return RT_EXIT_USAGE;
+		}
+		fprintf(stderr, "rttrace: cannot create %s: %s\n", RT_PIN_DIR, strerror(err));
+		return RT_EXIT_RUNTIME;
 	}
 	printf("rttrace: session started (%s, room for %d tasks, backend %s); add tasks with: rttrace add PID\n",
 	       RT_PIN_DIR, o.max_tasks, t.feat.tp_btf ? "tp_btf" : "raw_tp");
@@ -341,7 +451,7 @@ int rt_cmd_start(int argc, char **argv)
 pin_failed:
 	fprintf(stderr, "rttrace: cannot pin %s: %s\n", path, strerror(errno));
 	rt_tracer_close(&t);
-	unpin_all();
+	unpin_dir(dir);
 	return RT_EXIT_RUNTIME;
 }
 
@@ -495,17 +605,27 @@ int rt_cmd_stop(int argc, char **argv)
 	struct rt_session_opts so;
 	struct rt_tracer t;
 	struct rt_opts o;
-	int rc;
+	int rc, removed;
 
 	rt_parse_session_args(RT_CMD_STOP, argc, argv, &so);
+	removed = remove_leftovers();
+	if (removed && !session_running())
+		return 0; /* that was all there was to stop */
 	rc = attach_session(&t, &o);
+	if (rc == RT_EXIT_RUNTIME && session_running()) {
+		/* said why; a damaged session is still removed */
+		fprintf(stderr, "rttrace: removing the session without a report\n");
+		remove_session();
+		printf("rttrace: session stopped\n");
+		return rc;
+	}
 	if (rc)
 		return rc;
 	keep_off_tracked(&t, 0);
 	/* every report, then the pins go and the programs detach with them */
 	__atomic_store_n(&t.data->session_end_ns, rt_now_ns(), __ATOMIC_SEQ_CST);
 	rc = session_report(&t, -1, &so);
-	unpin_all();
+	remove_session();
 	printf("rttrace: session stopped\n");
 	return rc;
 }

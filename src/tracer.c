@@ -21,6 +21,7 @@
 #include "procfs.h"
 #include "sysinfo.h"
 #include "tracer.h"
+#include "test_hook.h"
 
 /* The kernel's own "operation not supported" (include/linux/errno.h), not
  * in the uapi headers and without strerror() text: what a BPF attach
@@ -333,6 +334,8 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 		bpf_map__set_max_entries(skel->maps.task_state_hash, max_slots);
 	}
 	err = rttrace_bpf__load(skel);
+	if (!err)
+		rt_test_stop_at("load");
 	if (!err && t->switch_gate)
 		err = switch_gate(t, skel);
 	if (!err)
