@@ -555,8 +555,8 @@ void rt_housekeeper_update(struct rt_housekeeper *h, const uint32_t *tids, int n
 	r = choose_for(h, tids, n, true, &set, &in);
 	/* Nothing tracked is left (the session is about to end): no reason
 	 * to move, and where rttrace ran stays what it was. */
-	if (in.ntasks && rt_hk_should_move(&h->current, h->reason, &set, r, &in, period_ns)) {
-		place(h, &set, r);
+	if (in.ntasks && rt_hk_should_move(&h->current, h->reason, &set, r, &in, period_ns) &&
+	    place(h, &set, r)) {
 		h->moves++;
 		if (h->verbose) {
 			char b[256];

@@ -97,6 +97,9 @@ struct rt_report {
 	 * session has no rttrace process) and why there */
 	char housekeeping_cpus[RT_CPULIST_LEN];
 	const char *housekeeping_reason;
+	/* CPUs gone offline or come online during the session (hotplug.h);
+	 * NULL: not watched (a persistent session) */
+	const struct rt_hotplug *hotplug;
 };
 
 /* What a report is built for (flags of the builders). */

@@ -21,6 +21,7 @@
 #include "duration.h"
 #include "report_file.h"
 #include "report_html.h"
+#include "report_hotplug.h"
 
 #define TL_W 960            /* timeline and histogram width (SVG units) */
 #define TL_LEFT 110         /* lane labels */
@@ -137,7 +138,9 @@ static void header(FILE *f, json_object *r)
 	esc(f, gets(r, "rttrace_version", "?"));
 	fprintf(f, ", on CPUs ");
 	esc(f, gets(sys, "housekeeping_cpus", "?"));
-	fprintf(f, "</td></tr>\n<tr><th>losses</th><td>");
+	fprintf(f, "</td></tr>\n");
+	rt_report_html_hotplug(f, r);
+	fprintf(f, "<tr><th>losses</th><td>");
 	{
 		bool any = false;
 

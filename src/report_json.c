@@ -10,6 +10,7 @@
 #include "report.h"
 #include "report_trace.h"
 #include "report_file.h"
+#include "report_hotplug.h"
 #include "report_where.h"
 #include "stats.h"
 #include "sysinfo.h"
@@ -184,6 +185,7 @@ json_object *rt_report_json_tree(const struct rt_report *r)
 			       json_object_new_string(r->housekeeping_cpus));
 	json_object_object_add(sys, "housekeeping", !r->housekeeping_reason ? NULL :
 			       json_object_new_string(r->housekeeping_reason));
+	rt_report_json_hotplug(sys, r);
 	json_object_object_add(root, "system", sys);
 	json_object_object_add(sess, "start_ns", json_object_new_int64((int64_t)r->start_ns));
 	json_object_object_add(sess, "end_ns", json_object_new_int64((int64_t)r->end_ns));

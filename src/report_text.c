@@ -11,6 +11,7 @@
 #include "names.h"
 #include "procfs.h"
 #include "report.h"
+#include "report_hotplug.h"
 #include "report_where.h"
 #include "report_trace.h"
 #include "stats.h"
@@ -123,6 +124,7 @@ void rt_report_text(FILE *f, const struct rt_report *r)
 			r->own_wakeups / secs, r->own_cpu_ns / secs / 1e7,
 			r->housekeeping_cpus[0] ? r->housekeeping_cpus : "?");
 	}
+	rt_report_text_hotplug(f, r);
 	if (!r->feat->timer_detect)
 		fprintf(f, "note: this kernel lacks bpf_task_pt_regs(); relief time is not measured\n");
 	if (r->lost_events)

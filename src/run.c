@@ -24,6 +24,7 @@
 #include "export_perfetto.h"
 #include "export_prom.h"
 #include "housekeeping.h"
+#include "hotplug.h"
 #include "test_hook.h"
 
 static volatile sig_atomic_t stop_signal, dump_signal;
@@ -62,6 +63,7 @@ struct run_ctx {
 	struct rusage own_start, own_end; /* rttrace's own use: session start, end */
 	bool own_started, own_ended;
 	struct rt_housekeeper hk; /* where rttrace itself runs */
+	struct rt_hotplug hp;     /* CPUs going offline and online meanwhile */
 	struct rt_exited exited;  /* tasks taken out of their slots */
 	uint32_t *dead;           /* slots found dead before a drain (max_slots) */
 	uint32_t ndead;
@@ -460,6 +462,8 @@ static void trace_loop(struct run_ctx *c, uint64_t start_ns)
 			break;
 		}
 		now = rt_now_ns();
+		if (rt_hotplug_poll(&c->hp, now))
+			rt_hotplug_rehome(&c->hp, &c->hk, c->tr.slots, rt_tracer_nslots(&c->tr));
 		if (c->o.interval_ns && now >= next_tick) {
 			refresh_live_tasks(c);
 			rt_interval_tick(&c->iv, c->tr.slots, rt_tracer_nslots(&c->tr), start_ns,
@@ -608,6 +612,7 @@ static void build_report(struct run_ctx *c, uint64_t start_ns, uint64_t end_ns,
 	r->drain_min_ns = c->cap.min_period_ns;
 	rt_cpulist_format(&c->hk.ran_on, r->housekeeping_cpus, sizeof(r->housekeeping_cpus));
 	r->housekeeping_reason = rt_hk_reason_name(c->hk.reason);
+	r->hotplug = &c->hp;
 	own_footprint(c, r);
 	if (flags & RT_REPORT_WINDOWS) {
 		if (r->capture) {
@@ -802,6 +807,7 @@ int rt_cmd_run(int argc, char **argv)
 			fprintf(stderr, "rttrace: cannot start the command\n");
 		close(c.go_pipe[1]);
 	}
+	rt_hotplug_start(&c.hp, &c.hk);
 	trace_loop(&c, start_ns);
 	end_ns = rt_now_ns();
 	c.own_ended = !getrusage(RUSAGE_SELF, &c.own_end);

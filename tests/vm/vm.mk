@@ -10,7 +10,7 @@
 DEB_VM := qemu-system-x86 qemu-system-arm busybox-static xz-utils cpio gzip binutils file
 
 # Guest tests (tests/vm/guest/NAME.sh, tests/vm/guest-arm64/NAME.sh).
-VM_TESTS ?= smoke irq_demo irq_rttrace rttrace_rt where_rt live_core
+VM_TESTS ?= smoke irq_demo irq_rttrace rttrace_rt where_rt live_core hotplug
 VM_TESTS_ARM64 ?= static metrics irq btf
 # `make vmtest VM_ARCHES=x86_64` for one architecture only
 VM_ARCHES ?= x86_64 aarch64
