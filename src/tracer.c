@@ -347,6 +347,15 @@ static int try_load(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_s
 	return err;
 }
 
+/* Fault every page of [p, p + len) in (a read of each). */
+static void populate(const void *p, size_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	for (size_t off = 0; off < len; off += (size_t)page)
+		(void)*(volatile const char *)((const char *)p + off);
+}
+
 int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_slots)
 {
 	int modes[4], nmodes = 0, err = 0, i, k, a;
@@ -461,6 +470,10 @@ int rt_tracer_open(struct rt_tracer *t, const struct rt_opts *o, uint32_t max_sl
 		fprintf(stderr, "rttrace: cannot map the statistics array: %s\n", strerror(errno));
 		return RT_EXIT_RUNTIME;
 	}
+	/* The kernel allocated the whole array at load; map every page of
+	 * it now, so that rttrace's RSS does not grow over a long session as
+	 * churning threads reach slots never used before. */
+	populate(t->slots, t->slots_len);
 	if (t->capture) {
 		t->events_len = (size_t)t->ncpus * t->ring_size * sizeof(struct rt_event);
 		t->events = mmap(NULL, t->events_len, PROT_READ, MAP_SHARED,
