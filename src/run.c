@@ -555,18 +555,25 @@ static int cmp_task_ref(const void *a, const void *b)
 static void add_tasks(struct run_ctx *c, uint32_t n, struct rt_report *r)
 {
 	const struct rt_exited *x = &c->exited;
-	size_t cap = (size_t)n + x->nkept + x->ngroups, k = 0, j;
-	struct task_ref *ref = calloc(cap ? cap : 1, sizeof(*ref));
+	size_t cap = x->nkept + x->ngroups, k = 0, j;
+	struct task_ref *ref;
 	uint32_t i;
 
-	r->tasks = calloc(cap ? cap : 1, sizeof(*r->tasks));
-	r->slot_idx = calloc(cap ? cap : 1, sizeof(*r->slot_idx));
-	r->exited = calloc(cap ? cap : 1, sizeof(*r->exited));
+	/* sized to the tasks, not the table: with -i and --prom-file a
+	 * report is built every interval */
+	for (i = 0; i < n; i++)
+		cap += !!(c->tr.slots[i].flags & RT_SLOT_VALID);
+	cap += 16; /* slots published meanwhile are left for the next report */
+	ref = calloc(cap, sizeof(*ref));
+
+	r->tasks = calloc(cap, sizeof(*r->tasks));
+	r->slot_idx = calloc(cap, sizeof(*r->slot_idx));
+	r->exited = calloc(cap, sizeof(*r->exited));
 	if (!ref || !r->tasks || !r->slot_idx || !r->exited) {
 		free(ref);
 		return;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && k < cap - x->nkept - x->ngroups; i++)
 		if (c->tr.slots[i].flags & RT_SLOT_VALID)
 			ref[k++] = (struct task_ref){ c->tr.slots[i].added_ns, i, NULL };
 	for (i = 0; i < x->nkept; i++)
