@@ -1,14 +1,18 @@
 #!/bin/bash
-# rttrace VM lab: boot Debian's 6.1 PREEMPT_RT kernel under QEMU (TCG) and run
-# guest tests (tests/vm/guest/NAME.sh) in a chroot made of the host's /usr,
-# /etc and the project directory (9p, read-only).  See tests/vm/README.md.
+# rttrace VM lab: boot one of Debian's PREEMPT_RT kernels (6.1 from bookworm,
+# 6.12 from bookworm-backports) under QEMU (TCG) and run guest tests
+# (tests/vm/guest/NAME.sh) in a chroot made of the host's /usr, /etc and the
+# project directory (9p, read-only).  See tests/vm/README.md.
 #
-#   tests/vm/run_vm.sh [x86_64] TEST...      e.g.  tests/vm/run_vm.sh x86_64 features irq_demo live
+#   tests/vm/run_vm.sh [x86_64] TEST...      e.g.  tests/vm/run_vm.sh x86_64 smoke irq_demo
+#   VM_KERNEL=6.12 tests/vm/run_vm.sh x86_64 TEST...   the 6.12 guest
 #   tests/vm/run_vm.sh aarch64 TEST...       the arm64 guest (run_vm_arm64.sh, tests in guest-arm64/)
 #
-# Environment: VM_CACHE (downloads and unpacked packages, reused; default
-# build/vm-cache), VM_OUT (results; default build/vm-out), VM_TIMEOUT (seconds
-# for one VM, default 450: a loaded host can triple the ~2 min; a hung guest gets one more VM), VM_MEM (default 2G), VM_SMP (default 2),
+# Environment: VM_KERNEL (6.1, the default, or 6.12), VM_CACHE (downloads,
+# unpacked packages and the private apt lists (kernel.sh), reused; default
+# build/vm-cache), VM_OUT (results; default build/vm-out for 6.1,
+# build/vm-out-6.12 for 6.12), VM_TIMEOUT (seconds
+# for one VM, default 600: the ~4 min of the default tests took 441 s on a loaded host; a hung guest gets one more VM), VM_MEM (default 2G), VM_SMP (default 2),
 # VM_VERBOSE=1 (print the guest test logs on success too; they are in
 # VM_OUT/run/NAME.log, written live, so `tail -f` them during a run).
 # Exit status: 0 when every test returned 0; 1 otherwise (a failed test, a
@@ -18,8 +22,9 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CACHE=${VM_CACHE:-$ROOT/build/vm-cache}
-OUT=${VM_OUT:-$ROOT/build/vm-out}
-TIMEOUT=${VM_TIMEOUT:-450}
+KERNEL=${VM_KERNEL:-6.1}
+case $KERNEL in 6.1) OUT=${VM_OUT:-$ROOT/build/vm-out} ;; *) OUT=${VM_OUT:-$ROOT/build/vm-out-$KERNEL} ;; esac
+TIMEOUT=${VM_TIMEOUT:-600}
 MEM=${VM_MEM:-2G}
 SMP=${VM_SMP:-2}
 
@@ -36,7 +41,7 @@ rm -f "$OUT/summary"  # a stale one must not stand for this run
 for t in "$@"; do
 	[ -f "$HERE/guest/$t.sh" ] || { echo "vm: no such guest test: $t" >&2; exit 2; }
 done
-for c in qemu-system-x86_64 busybox xz cpio gzip apt-get dpkg timeout; do
+for c in qemu-system-x86_64 busybox xz zstd cpio gzip apt-get dpkg timeout file; do
 	command -v $c >/dev/null || die "$c not found (make deps installs the VM lab packages)"
 done
 readelf -l "$(readlink -f "$(command -v busybox)")" 2>/dev/null | grep -q 'INTERP' &&
@@ -46,56 +51,26 @@ T0=$(date +%s.%N)
 elapsed() { echo "$(date +%s.%N) $T0" | awk '{printf "%.1f", $1 - $2}'; }
 
 # ---- 1. kernel packages (apt-get download + dpkg -x; never installed) --------
-mkdir -p "$CACHE"
-IMGPKG=$(apt-cache depends linux-image-rt-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-[ -n "$IMGPKG" ] || die "cannot resolve linux-image-rt-amd64 (apt-get update?)"
-KVER=${IMGPKG#linux-image-}				# e.g. 6.1.0-56-rt-amd64
-ABI=${KVER%-rt-amd64}					# e.g. 6.1.0-56
-KBUILD=$(apt-cache depends "linux-headers-$KVER" | awk '/Depends: linux-kbuild-/ {print $2; exit}')
-PKGS="$IMGPKG linux-headers-$KVER linux-headers-$ABI-common-rt $KBUILD"
-KROOT=$CACHE/$KVER
-if [ ! -f "$KROOT/.unpacked" ]; then
-	log "fetching $PKGS"
-	(cd "$CACHE" && apt-get download -q $PKGS >"$CACHE/download.log" 2>&1) ||
-		{ cat "$CACHE/download.log" >&2; die "apt-get download failed (apt-get update?)"; }
-	rm -rf "$KROOT" && mkdir -p "$KROOT"
-	for p in $PKGS; do
-		deb=$(ls "$CACHE"/${p}_*.deb | tail -1)
-		dpkg -x "$deb" "$KROOT"
-	done
-	# The headers Makefile includes the common tree by absolute path.
-	H=$KROOT/usr/src/linux-headers-$KVER
-	sed -i "s#^include /usr/src/#include $KROOT/usr/src/#" "$H/Makefile"
-	busybox depmod -b "$KROOT" "$KVER"
-	touch "$KROOT/.unpacked"
-fi
-HDR=$KROOT/usr/src/linux-headers-$KVER
-MODDIR=$KROOT/lib/modules/$KVER
+. "$HERE/kernel.sh"
+vm_kernel "$KERNEL" amd64			# KVER (e.g. 6.12.95+deb12-rt-amd64), KROOT, HDR, MODDIR
 
-# ---- 2. ELF vmlinux out of vmlinuz (PVH boot; skips the xz decompressor) -----
+# ---- 2. ELF vmlinux out of vmlinuz (PVH boot; skips the decompressor) -------
 VMLINUX=$KROOT/vmlinux
-if [ ! -s "$VMLINUX" ]; then
-	VMLINUZ=$KROOT/boot/vmlinuz-$KVER
-	off=$(LC_ALL=C grep -obUaP '\xFD7zXZ\x00' "$VMLINUZ" | cut -d: -f1 | sed -n 1p)
-	[ -n "$off" ] || die "no xz stream in $VMLINUZ"
-	# xz exits 1 on the trailing data after the stream; the output is complete.
-	tail -c +$((off + 1)) "$VMLINUZ" | xz -dc >"$VMLINUX.tmp" 2>/dev/null || true
-	head -c 4 "$VMLINUX.tmp" | grep -q 'ELF' || die "vmlinux extraction failed"
-	mv "$VMLINUX.tmp" "$VMLINUX"
+if [ ! -s "$VMLINUX" ] && ! vm_vmlinux "$KROOT/boot/vmlinuz-$KVER" "$VMLINUX"; then
+	VMLINUX=$KROOT/boot/vmlinuz-$KVER
 fi
 
 # ---- 3. initramfs: static busybox, virtio/9p modules, /init ----------------
 INITRD=$CACHE/initrd-$KVER.cpio.gz
 if [ ! -s "$INITRD" ] || [ "$HERE/init" -nt "$INITRD" ] || [ "$0" -nt "$INITRD" ] ||
-   [ "$HERE/initramfs.sh" -nt "$INITRD" ]; then
+   [ "$HERE/initramfs.sh" -nt "$INITRD" ] || [ "$HERE/kernel.sh" -nt "$INITRD" ]; then
 	log "building initramfs"
 	IR=$(mktemp -d)
 	mkdir -p "$IR"/{bin,dev,proc,sys,newroot,lib/modules/$KVER}
 	cp "$(command -v busybox)" "$IR/bin/busybox"
 	cp "$HERE/init" "$IR/init" && chmod 755 "$IR/init"
 	. "$HERE/initramfs.sh"
-	initramfs_pack "$IR" "$MODDIR" "$KVER" "$INITRD.tmp" kernel/drivers/virtio/virtio_pci.ko \
-		kernel/net/9p/9pnet_virtio.ko kernel/fs/9p/9p.ko
+	initramfs_pack "$IR" "$MODDIR" "$KVER" "$INITRD.tmp" virtio_pci 9pnet_virtio 9p
 	mv "$INITRD.tmp" "$INITRD"
 	rm -rf "$IR"
 fi
@@ -107,7 +82,8 @@ if [ -f "$ROOT/irq_demo_module/irq_demo.c" ]; then
 	cp -u "$ROOT/irq_demo_module/irq_demo.c" "$ROOT/irq_demo_module/Kbuild" "$MODB/"
 	if [ ! -f "$MODB/irq_demo.ko" ] || [ "$MODB/irq_demo.c" -nt "$MODB/irq_demo.ko" ]; then
 		log "building irq_demo.ko for $KVER"
-		make -s -C "$HDR" M="$MODB" modules >"$MODB/build.log" 2>&1 ||
+		# no module BTF: 6.12's headers carry a vmlinux, and pahole would be one more host package
+		make -s -C "$HDR" M="$MODB" CONFIG_DEBUG_INFO_BTF_MODULES= modules >"$MODB/build.log" 2>&1 ||
 			{ cat "$MODB/build.log" >&2; die "irq_demo.ko build failed"; }
 	fi
 fi

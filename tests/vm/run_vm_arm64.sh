@@ -1,5 +1,6 @@
 #!/bin/bash
-# rttrace VM lab, arm64: boot Debian's 6.1 PREEMPT_RT arm64 kernel under
+# rttrace VM lab, arm64: boot Debian's PREEMPT_RT arm64 kernel (6.1 from
+# bookworm or, with VM_KERNEL=6.12, 6.12 from bookworm-backports) under
 # qemu-system-aarch64 (-M virt -cpu cortex-a72, TCG) and run the static
 # aarch64 binary's tests (tests/vm/guest-arm64/NAME.sh) there.  The guest is
 # an initramfs only: arm64 busybox, build/rttrace-static-aarch64, the static
@@ -9,8 +10,9 @@
 #   tests/vm/run_vm.sh aarch64 TEST...        (or this script directly)
 #   tests/vm/run_vm_arm64.sh static metrics irq btf
 #
-# Needs `make pi4` first.  Environment: VM_CACHE (default build/vm-cache),
-# VM_OUT (default build/vm-out-arm64), VM_TIMEOUT (whole VM, default 900 s),
+# Needs `make pi4` first.  Environment: VM_KERNEL (6.1, the default, or
+# 6.12), VM_CACHE (default build/vm-cache), VM_OUT (default
+# build/vm-out-arm64, build/vm-out-arm64-6.12 for 6.12), VM_TIMEOUT (whole VM, default 900 s),
 # VM_MEM (default 1G), VM_SMP (default 2), VM_VERBOSE=1 (print the guest
 # logs on success too; CHECK lines are always printed).
 # Exit status: 0 when every test returned 0; 1 otherwise; 2 for bad usage.
@@ -20,7 +22,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 G=$HERE/guest-arm64
 CACHE=${VM_CACHE:-$ROOT/build/vm-cache}
-OUT=${VM_OUT:-$ROOT/build/vm-out-arm64}
+KERNEL=${VM_KERNEL:-6.1}
+case $KERNEL in 6.1) OUT=${VM_OUT:-$ROOT/build/vm-out-arm64} ;; *) OUT=${VM_OUT:-$ROOT/build/vm-out-arm64-$KERNEL} ;; esac
 rm -f "$OUT/summary"  # a stale one must not stand for this run
 TIMEOUT=${VM_TIMEOUT:-900}
 MEM=${VM_MEM:-1G}
@@ -36,7 +39,7 @@ case "${1:-}" in aarch64 | arm64) shift ;; esac
 for t in "$@"; do
 	[ "$t" != lib ] && [ -f "$G/$t.sh" ] || { echo "vm-arm64: no such guest test: $t" >&2; exit 2; }
 done
-for c in qemu-system-aarch64 aarch64-linux-gnu-gcc cpio gzip apt-get dpkg timeout file make; do
+for c in qemu-system-aarch64 aarch64-linux-gnu-gcc busybox xz zstd cpio gzip apt-get dpkg timeout file make; do
 	command -v $c >/dev/null || die "$c not found (qemu-system-arm; make deps-arm64)"
 done
 [ -x "$RTBIN" ] && [ -x "$WLDIR/control_loop" ] || die "$RTBIN or $WLDIR missing: run make pi4"
@@ -46,44 +49,8 @@ elapsed() { echo "$(date +%s.%N) $T0" | awk '{printf "%.1f", $1 - $2}'; }
 
 # ---- 1. packages: arm64 kernel + headers, busybox-static:arm64, and the
 # amd64 linux-kbuild (the kbuild host tools must run on this machine) -------
-mkdir -p "$CACHE"
-IMGPKG=$(apt-cache depends linux-image-rt-arm64:arm64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-IMGPKG=${IMGPKG%:arm64}
-[ -n "$IMGPKG" ] || die "cannot resolve linux-image-rt-arm64:arm64 (dpkg --add-architecture arm64; apt-get update)"
-KVER=${IMGPKG#linux-image-}				# e.g. 6.1.0-56-rt-arm64
-ABI=${KVER%-rt-arm64}					# e.g. 6.1.0-56
-KBUILD=$(apt-cache depends "linux-headers-$KVER:arm64" | awk '/Depends: linux-kbuild-/ {print $2; exit}')
-KBUILD=${KBUILD%:arm64}
-# name in apt-get syntax | file glob in the cache
-PKGS="$IMGPKG:arm64|${IMGPKG}_*_arm64.deb
-linux-headers-$KVER:arm64|linux-headers-${KVER}_*_arm64.deb
-linux-headers-$ABI-common-rt|linux-headers-$ABI-common-rt_*_all.deb
-$KBUILD:amd64|${KBUILD}_*_amd64.deb
-busybox-static:arm64|busybox-static_*_arm64.deb"
-KROOT=$CACHE/$KVER
-if [ ! -f "$KROOT/.unpacked" ]; then
-	get=""
-	for p in $PKGS; do
-		ls "$CACHE"/${p#*|} >/dev/null 2>&1 || get="$get ${p%|*}"
-	done
-	if [ -n "$get" ]; then
-		log "fetching$get"
-		(cd "$CACHE" && apt-get download -q $get >"$CACHE/download-arm64.log" 2>&1) ||
-			{ cat "$CACHE/download-arm64.log" >&2; die "apt-get download failed (apt-get update?)"; }
-	fi
-	rm -rf "$KROOT" && mkdir -p "$KROOT"
-	for p in $PKGS; do
-		dpkg -x "$(ls "$CACHE"/${p#*|} | tail -1)" "$KROOT"
-	done
-	H=$KROOT/usr/src/linux-headers-$KVER
-	sed -i "s#^include /usr/src/#include $KROOT/usr/src/#" "$H/Makefile"
-	# scripts/tools -> ../../lib/linux-kbuild-6.1: the amd64 kbuild just unpacked
-	file -L "$H/scripts/basic/fixdep" | grep -q x86-64 || die "kbuild tools in $H/scripts are not x86-64"
-	busybox depmod -b "$KROOT" "$KVER"
-	touch "$KROOT/.unpacked"
-fi
-HDR=$KROOT/usr/src/linux-headers-$KVER
-MODDIR=$KROOT/lib/modules/$KVER
+. "$HERE/kernel.sh"
+vm_kernel "$KERNEL" arm64			# KVER (e.g. 6.12.95+deb12-rt-arm64), KROOT, HDR, MODDIR
 IMAGE=$KROOT/boot/vmlinuz-$KVER				# arm64: an uncompressed Image
 
 # ---- 2. irq_demo.ko for the arm64 kernel (cross) ----------------------------
@@ -92,8 +59,17 @@ mkdir -p "$MODB"
 cp -u "$ROOT/irq_demo_module/irq_demo.c" "$ROOT/irq_demo_module/Kbuild" "$MODB/"
 if [ ! -f "$MODB/irq_demo.ko" ] || [ "$MODB/irq_demo.c" -nt "$MODB/irq_demo.ko" ]; then
 	log "building irq_demo.ko for $KVER"
-	make -s -C "$HDR" M="$MODB" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- modules >"$MODB/build.log" 2>&1 ||
+	# no module BTF: 6.12's headers carry a vmlinux, and pahole would be one more host package
+	make -s -C "$HDR" M="$MODB" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CONFIG_DEBUG_INFO_BTF_MODULES= \
+		modules >"$MODB/build.log" 2>&1 ||
 		{ cat "$MODB/build.log" >&2; die "irq_demo.ko build failed"; }
+fi
+
+# pidfd_probe for the features test (static; not part of rttrace)
+PROBE=$ROOT/build/vm-pidfd_probe-aarch64
+if [ ! -x "$PROBE" ] || [ "$G/pidfd_probe.c" -nt "$PROBE" ]; then
+	aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -pthread -o "$PROBE" "$G/pidfd_probe.c" ||
+		die "pidfd_probe build failed"
 fi
 
 # ---- 3. host-side checks of the binary ----------------------------------------
@@ -118,10 +94,10 @@ cp "$G/init" "$IR/init" && chmod 755 "$IR/init"
 cp "$G"/*.sh "$IR/tests/"
 cp "$RTBIN" "$IR/opt/rttrace/bin/"
 cp "$WLDIR"/* "$IR/opt/rttrace/workloads/"
-cp "$MODB/irq_demo.ko" "$IR/opt/rttrace/"
+cp "$MODB/irq_demo.ko" "$PROBE" "$IR/opt/rttrace/"
+mv "$IR/opt/rttrace/$(basename "$PROBE")" "$IR/opt/rttrace/pidfd_probe"
 . "$HERE/initramfs.sh"
-initramfs_pack "$IR" "$MODDIR" "$KVER" "$INITRD" kernel/drivers/virtio/virtio_mmio.ko \
-	kernel/net/9p/9pnet_virtio.ko kernel/fs/9p/9p.ko
+initramfs_pack "$IR" "$MODDIR" "$KVER" "$INITRD" virtio_mmio 9pnet_virtio 9p
 log "prepared in $(elapsed) s (kernel $KVER, initramfs $(($(stat -c %s "$INITRD") / 1024)) KiB)"
 
 # ---- 5. boot ------------------------------------------------------------------
