@@ -127,15 +127,6 @@ struct rt_slot {
 	__s32 policy;
 	__s32 rt_priority;
 	__s32 prio; /* kernel prio at pick-up (RT p shows as 99-p) */
-	/* The policy as observed: policy/rt_priority/prio above are the
-	 * latest seen (at a wakeup's switch-in, the exit, or by user space),
-	 * these what the task had when it was picked up, and how often and
-	 * when last it was seen to change. */
-	__s32 start_policy;
-	__s32 start_rt_priority;
-	__u32 policy_changes;
-	__u32 pad;
-	__u64 policy_change_ns;
 	char comm[RT_COMM_LEN];
 	__u64 added_ns;   /* samples count only if their window starts after it */
 	__u64 exit_ns;
@@ -144,8 +135,21 @@ struct rt_slot {
 	__u64 delay_parts[RT_DP_NR];     /* parts of the worst irq_delay sample */
 	__u64 delay_part_sum[RT_DP_NR];  /* sums over all irq_delay samples     */
 	struct rt_slot_findings find;
+	/* The policy as observed: policy/rt_priority/prio above are the
+	 * latest seen (at a wakeup's switch-in, the exit, or by user space),
+	 * these what the task had when it was picked up, and how often and
+	 * when last it was seen to change.  Here, not by the policy: a
+	 * latency sample reads the policy and added_ns, which share the
+	 * slot's first cache line only if nothing is put between them. */
+	__s32 start_policy;
+	__s32 start_rt_priority;
+	__u32 policy_changes;
+	__u32 pad;
+	__u64 policy_change_ns;
 	__u32 hist[RT_NR_METRICS][RT_HIST_BUCKETS];
 };
+_Static_assert(__builtin_offsetof(struct rt_slot, removed_ns) < 64,
+	       "a sample's slot fields and the policy share one cache line");
 
 /*
  * Per-task hot state, kept in task-local storage (or, on kernels without
